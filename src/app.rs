@@ -1,0 +1,61 @@
+//! The application: configuration, database pool and keys, shared as `Arc<App>`.
+
+use std::sync::Arc;
+
+use crate::auth::TokenKeys;
+use crate::config::{Config, DatabaseConfig};
+use crate::store::{self, DbPool, embedded};
+
+/// Everything a request handler needs, shared by all requests.
+pub struct App {
+    /// The configuration in force.
+    pub config: Config,
+    /// The database pool.
+    pub pool: DbPool,
+    /// Access-token keys.
+    pub tokens: TokenKeys,
+}
+
+impl App {
+    /// Builds the application on a prepared database (see [`prepare_database`]).
+    pub fn new(config: Config, database_url: &str) -> anyhow::Result<Arc<Self>> {
+        let (secret, development) = config.signing_secret()?;
+        if development {
+            tracing::warn!(
+                "JWT_SECRET is not set: signing tokens with the built-in DEVELOPMENT secret. \
+                 Never run like this in production (set JWT_SECRET and PRODUCTION=true)."
+            );
+        }
+        let pool = store::build_pool(database_url, &config.db)?;
+        let tokens = TokenKeys::new(secret.as_bytes(), config.access_token_ttl_secs);
+        Ok(Arc::new(Self {
+            config,
+            pool,
+            tokens,
+        }))
+    }
+}
+
+/// Finds the database (see [`embedded`]), creates it when missing and runs the migrations.
+/// Returns its URL.
+pub async fn prepare_database(cfg: &DatabaseConfig) -> anyhow::Result<String> {
+    let (url, source) = {
+        let cfg = cfg.clone();
+        tokio::task::spawn_blocking(move || embedded::resolve_database_url(&cfg)).await??
+    };
+    match &source {
+        embedded::DatabaseSource::Configured => {}
+        embedded::DatabaseSource::LocalServer => tracing::info!(
+            "DATABASE_URL is not set: using the local PostgreSQL at {}",
+            embedded::LOCAL_SERVER
+        ),
+        embedded::DatabaseSource::PrivateCluster(dir) => tracing::warn!(
+            "DATABASE_URL is not set and no PostgreSQL answers at {}: using the private cluster in {}",
+            embedded::LOCAL_SERVER,
+            dir.display()
+        ),
+    }
+    store::create_database_if_missing(&url).await?;
+    store::run_migrations(&url).await?;
+    Ok(url)
+}

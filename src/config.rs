@@ -1,0 +1,139 @@
+//! Configuration: command-line flags, each with an environment variable of the same meaning.
+
+use clap::Args;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// Where the database is and how to reach it.
+#[derive(Args, Debug, Clone)]
+pub struct DatabaseConfig {
+    /// PostgreSQL URL. When unset: the local server at 127.0.0.1:5432 if one answers there
+    /// (database `officer_registry`), else a private cluster started under `--data-dir`.
+    #[arg(long, env = "DATABASE_URL")]
+    pub database_url: Option<String>,
+
+    /// Folder for local data: the private PostgreSQL cluster (when used) lives in `<dir>/pg`.
+    #[arg(long, env = "DATA_DIR", default_value = ".data")]
+    pub data_dir: PathBuf,
+
+    /// Maximum connections in the pool.
+    #[arg(long, env = "DB_POOL_SIZE", default_value_t = 16)]
+    pub db_pool_size: usize,
+
+    /// `statement_timeout` set on every pooled connection, in milliseconds.
+    #[arg(long, env = "DB_STATEMENT_TIMEOUT_MS", default_value_t = 15_000)]
+    pub db_statement_timeout_ms: u64,
+
+    /// How long a request waits for a free connection, or for a new one, in milliseconds.
+    #[arg(long, env = "DB_ACQUIRE_TIMEOUT_MS", default_value_t = 5_000)]
+    pub db_acquire_timeout_ms: u64,
+}
+
+/// Everything the server needs at run time.
+#[derive(Args, Debug, Clone)]
+pub struct Config {
+    /// Database settings.
+    #[command(flatten)]
+    pub db: DatabaseConfig,
+
+    /// Address to listen on.
+    #[arg(long, env = "BIND_ADDR", default_value = "127.0.0.1:8080")]
+    pub bind_addr: SocketAddr,
+
+    /// Production mode: requires JWT_SECRET, refuses --demo, turns introspection, field
+    /// suggestions and the playground off unless asked for.
+    #[arg(long, env = "PRODUCTION", default_value_t = false)]
+    pub production: bool,
+
+    /// Secret for signing access tokens (HS256), at least 32 bytes. Outside production mode a
+    /// development secret is used when unset, with a loud warning.
+    #[arg(long, env = "JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+
+    /// Lifetime of an access token, in seconds.
+    #[arg(long, env = "ACCESS_TOKEN_TTL_SECS", default_value_t = 900)]
+    pub access_token_ttl_secs: i64,
+
+    /// Lifetime of a refresh token, in seconds (each use rotates it).
+    #[arg(long, env = "REFRESH_TOKEN_TTL_SECS", default_value_t = 30 * 24 * 3600)]
+    pub refresh_token_ttl_secs: i64,
+
+    /// Largest accepted body of a non-multipart GraphQL request, in bytes.
+    #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 256 * 1024)]
+    pub max_body_bytes: usize,
+
+    /// Largest accepted multipart (upload) request, in bytes.
+    #[arg(long, env = "MAX_UPLOAD_REQUEST_BYTES", default_value_t = 25 * 1024 * 1024)]
+    pub max_upload_request_bytes: usize,
+
+    /// Deepest accepted query nesting.
+    #[arg(long, env = "MAX_QUERY_DEPTH", default_value_t = 12)]
+    pub max_query_depth: usize,
+
+    /// Highest accepted query complexity (one point per field).
+    #[arg(long, env = "MAX_QUERY_COMPLEXITY", default_value_t = 400)]
+    pub max_query_complexity: usize,
+
+    /// Most aliases accepted in one request.
+    #[arg(long, env = "MAX_QUERY_ALIASES", default_value_t = 30)]
+    pub max_query_aliases: usize,
+
+    /// Schema introspection: defaults to on outside production mode, off in it.
+    #[arg(long, env = "INTROSPECTION")]
+    pub introspection: Option<bool>,
+
+    /// Failed logins per user code within the window before the code is locked.
+    #[arg(long, env = "LOGIN_MAX_FAILURES_PER_USER", default_value_t = 5)]
+    pub login_max_failures_per_user: i32,
+
+    /// Failed logins per client address within the window before the address is locked.
+    #[arg(long, env = "LOGIN_MAX_FAILURES_PER_ADDR", default_value_t = 30)]
+    pub login_max_failures_per_addr: i32,
+
+    /// Window for counting failed logins, and the lock-out that follows, in seconds.
+    #[arg(long, env = "LOGIN_WINDOW_SECS", default_value_t = 900)]
+    pub login_window_secs: i64,
+
+    /// Take the client address from the first `X-Forwarded-For` entry (only behind a proxy
+    /// that sets it).
+    #[arg(long, env = "TRUST_FORWARDED_FOR", default_value_t = false)]
+    pub trust_forwarded_for: bool,
+
+    /// Log format: `pretty` for people, `json` for log collectors.
+    #[arg(long, env = "LOG_FORMAT", default_value = "pretty")]
+    pub log_format: String,
+}
+
+/// Signing secret used outside production mode when JWT_SECRET is unset. Never valid in
+/// production mode.
+pub const DEVELOPMENT_JWT_SECRET: &str = "development-only-secret-do-not-use-in-production!";
+
+impl Config {
+    /// The configuration with every default, as `serve` with no flag and no environment.
+    pub fn defaults() -> Self {
+        #[derive(clap::Parser)]
+        struct Wrapper {
+            #[command(flatten)]
+            config: Config,
+        }
+        let w: Wrapper = clap::Parser::parse_from(["officer-registry"]);
+        w.config
+    }
+
+    /// Whether introspection is on.
+    pub fn introspection_enabled(&self) -> bool {
+        self.introspection.unwrap_or(!self.production)
+    }
+
+    /// The signing secret, checking the rules of production mode.
+    pub fn signing_secret(&self) -> anyhow::Result<(String, bool)> {
+        match &self.jwt_secret {
+            Some(s) if s.len() >= 32 => Ok((s.clone(), false)),
+            Some(_) => anyhow::bail!("JWT_SECRET must be at least 32 bytes long"),
+            None if self.production => {
+                anyhow::bail!("JWT_SECRET must be set in production mode")
+            }
+            None => Ok((DEVELOPMENT_JWT_SECRET.to_string(), true)),
+        }
+    }
+}

@@ -1,0 +1,158 @@
+//! Demo data for `serve --demo` and account creation for `create-admin`.
+//!
+//! The demo passwords are public (they are in the README): `--demo` is refused in production
+//! mode.
+
+use chrono::Utc;
+use diesel_async::AsyncConnection;
+use uuid::Uuid;
+
+use crate::app::App;
+use crate::auth;
+use crate::domain::{self, DistributorKind, Role, normalize};
+use crate::error::AppError;
+use crate::store::{self, DbPool, distributors, events, users};
+
+/// The demo accounts: (user code, password, role, display name).
+pub const DEMO_ACCOUNTS: &[(&str, &str, Role, &str)] = &[
+    (
+        "admin",
+        "Admin-demo-1405",
+        Role::DirectorateAdmin,
+        "مدیر اداره کل (نمونه)",
+    ),
+    (
+        "reviewer.tehran",
+        "Reviewer-demo-1405",
+        Role::UniversityReviewer,
+        "کارشناس دانشگاه علوم پزشکی تهران (نمونه)",
+    ),
+    (
+        "reviewer.tabriz",
+        "Reviewer-demo-1405",
+        Role::UniversityReviewer,
+        "کارشناس دانشگاه علوم پزشکی تبریز (نمونه)",
+    ),
+    (
+        "distributor",
+        "Distributor-demo-1405",
+        Role::Distributor,
+        "شرکت تجهیزات پزشکی نمونه",
+    ),
+];
+
+/// University of the Tehran demo reviewer (Tehran University of Medical Sciences).
+const TEHRAN_UNIVERSITY: i32 = 281;
+/// University of the Tabriz demo reviewer (Tabriz University of Medical Sciences).
+const TABRIZ_UNIVERSITY: i32 = 101;
+/// Tehran city, in Tehran province.
+const TEHRAN_PROVINCE: i32 = 28;
+const TEHRAN_CITY: i32 = 2801;
+
+/// Creates an account directly in the store (for `create-admin` and the demo).
+pub async fn create_account(
+    pool: &DbPool,
+    user_code: &str,
+    password: &str,
+    role: Role,
+    display_name: &str,
+    university_id: Option<i32>,
+    distributor_id: Option<Uuid>,
+) -> anyhow::Result<users::User> {
+    let user_code = domain::user_code("userCode", user_code).map_err(|e| anyhow::anyhow!(e))?;
+    normalize::password_policy("password", password).map_err(|e| anyhow::anyhow!(e))?;
+    let hash = auth::hash_password(password)?;
+    let mut conn = pool.get().await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let user = users::insert(
+        &mut conn,
+        &users::NewUser {
+            id: Uuid::new_v4(),
+            user_code: &user_code,
+            password_hash: &hash,
+            role: role.as_str(),
+            display_name,
+            university_id,
+            distributor_id,
+        },
+    )
+    .await
+    .map_err(|e: AppError| anyhow::anyhow!(e.describe()))?;
+    events::append(
+        &mut conn,
+        events::NewEvent::new(None, "user", user.id, "CREATE_ACCOUNT")
+            .with_data(serde_json::json!({ "role": role.as_str(), "userCode": user.user_code })),
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!(e.describe()))?;
+    Ok(user)
+}
+
+/// Seeds the demo accounts and data; accounts that exist already are left as they are.
+pub async fn seed(app: &App) -> anyhow::Result<()> {
+    if app.config.production {
+        anyhow::bail!("--demo is refused in production mode");
+    }
+    let pool = &app.pool;
+    let mut conn = store::conn(pool)
+        .await
+        .map_err(|e| anyhow::anyhow!(e.describe()))?;
+    for (code, password, role, name) in DEMO_ACCOUNTS {
+        if users::find_by_code(&mut conn, code)
+            .await
+            .map_err(|e| anyhow::anyhow!(e.describe()))?
+            .is_some()
+        {
+            continue;
+        }
+        match role {
+            Role::UniversityReviewer => {
+                let university = if code.ends_with("tabriz") {
+                    TABRIZ_UNIVERSITY
+                } else {
+                    TEHRAN_UNIVERSITY
+                };
+                create_account(pool, code, password, *role, name, Some(university), None).await?;
+            }
+            Role::Distributor => {
+                let d = demo_distributor(&mut conn, name).await?;
+                create_account(pool, code, password, *role, name, None, Some(d)).await?;
+            }
+            _ => {
+                create_account(pool, code, password, *role, name, None, None).await?;
+            }
+        }
+        tracing::info!(user_code = %code, role = role.as_str(), "created demo account");
+    }
+    Ok(())
+}
+
+async fn demo_distributor(conn: &mut store::DbConn, name: &str) -> anyhow::Result<Uuid> {
+    let now = Utc::now();
+    let d = distributors::Distributor {
+        id: Uuid::new_v4(),
+        name: name.to_string(),
+        kind: DistributorKind::Company.as_str().to_string(),
+        national_id: "10101234565".to_string(),
+        manager_mobile: "09121234567".to_string(),
+        created_at: now,
+    };
+    let central = distributors::Branch {
+        id: Uuid::new_v4(),
+        distributor_id: d.id,
+        name: "شعبه مرکزی".to_string(),
+        is_central: true,
+        province_id: TEHRAN_PROVINCE,
+        city_id: TEHRAN_CITY,
+        address: "تهران، خیابان ولیعصر، پلاک ۱".to_string(),
+        created_at: now,
+    };
+    let id = d.id;
+    conn.transaction::<_, AppError, _>(async move |conn| {
+        distributors::insert(conn, &d).await?;
+        distributors::insert_branch(conn, &central).await?;
+        Ok(())
+    })
+    .await
+    .map_err(|e| anyhow::anyhow!(e.describe()))?;
+    Ok(id)
+}

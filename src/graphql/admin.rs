@@ -1,0 +1,246 @@
+//! Directorate administration: staff accounts and distributors.
+
+use async_graphql::{Context, ID, InputObject, Object, Result};
+use chrono::Utc;
+use diesel_async::AsyncConnection;
+use uuid::Uuid;
+
+use super::accounts::Viewer;
+use super::context::{app, current_user};
+use super::distributors::Distributor;
+use super::guards::RoleGuard;
+use super::reference::parse_ref_id;
+use crate::auth;
+use crate::domain::{self, DistributorKind, Role, normalize};
+use crate::error::{AppError, AppResult};
+use crate::store::{self, distributors, events, reference, users};
+
+/// A staff account to create: a university reviewer or a directorate admin.
+#[derive(InputObject)]
+pub struct CreateStaffAccountInput {
+    /// `UNIVERSITY_REVIEWER` or `DIRECTORATE_ADMIN` (officers register themselves; distributors
+    /// are created with `createDistributor`).
+    pub role: Role,
+    /// The code the person signs in with.
+    pub user_code: String,
+    /// Initial password (at least 8 characters, letters and digits).
+    pub password: String,
+    /// Name to show.
+    pub display_name: String,
+    /// The reviewer's university; required for reviewers, refused for admins.
+    pub university_id: Option<ID>,
+}
+
+/// A distributor to register, with its central branch and its account.
+#[derive(InputObject)]
+pub struct CreateDistributorInput {
+    /// Registered name.
+    pub name: String,
+    /// Company or guild.
+    pub kind: DistributorKind,
+    /// National ID of the legal entity (11 digits, with check digit).
+    pub national_id: String,
+    /// Mobile of the management, for notices by SMS.
+    pub manager_mobile: String,
+    /// Province of the central branch.
+    pub province_id: ID,
+    /// City of the central branch (in that province).
+    pub city_id: ID,
+    /// Address of the central branch.
+    pub address: String,
+    /// User code of the distributor's account.
+    pub user_code: String,
+    /// Initial password of the account.
+    pub password: String,
+}
+
+async fn hash(password: String) -> AppResult<String> {
+    tokio::task::spawn_blocking(move || auth::hash_password(&password))
+        .await
+        .map_err(AppError::internal)?
+        .map_err(AppError::internal)
+}
+
+/// Admin operations.
+#[derive(Default)]
+pub struct AdminMutation;
+
+#[Object]
+impl AdminMutation {
+    /// Creates a reviewer or admin account. Admins only.
+    #[graphql(guard = "RoleGuard::new(&[Role::DirectorateAdmin])")]
+    async fn create_staff_account(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateStaffAccountInput,
+    ) -> Result<Viewer> {
+        let actor = current_user(ctx)?;
+        let app = app(ctx);
+        let user_code = domain::user_code("userCode", &input.user_code)?;
+        let display_name = normalize::required_text("displayName", &input.display_name, 200)?;
+        normalize::password_policy("password", &input.password)?;
+        let mut conn = store::conn(&app.pool).await?;
+        let university_id = match (input.role, &input.university_id) {
+            (Role::UniversityReviewer, Some(id)) => {
+                let id = parse_ref_id("universityId", id)?;
+                if !reference::university_exists(&mut conn, id).await? {
+                    return Err(unknown_university().into());
+                }
+                Some(id)
+            }
+            (Role::UniversityReviewer, None) => {
+                return Err(AppError::validation(
+                    "universityId",
+                    "a reviewer needs a university",
+                    "دانشگاه کارشناس را مشخص کنید",
+                )
+                .into());
+            }
+            (Role::DirectorateAdmin, None) => None,
+            (Role::DirectorateAdmin, Some(_)) => {
+                return Err(AppError::validation(
+                    "universityId",
+                    "an admin belongs to no university",
+                    "کاربر اداره کل به دانشگاهی تعلق ندارد",
+                )
+                .into());
+            }
+            (Role::Officer | Role::Distributor, _) => {
+                return Err(AppError::validation(
+                    "role",
+                    "staff accounts are reviewers or admins; officers register themselves and distributors are created with createDistributor",
+                    "حساب کارکنان فقط برای کارشناس دانشگاه یا اداره کل است",
+                )
+                .into());
+            }
+        };
+        let password_hash = hash(input.password).await?;
+        let role = input.role;
+        let user = conn
+            .transaction::<_, AppError, _>(async move |conn| {
+                let user = users::insert(
+                    conn,
+                    &users::NewUser {
+                        id: Uuid::new_v4(),
+                        user_code: &user_code,
+                        password_hash: &password_hash,
+                        role: role.as_str(),
+                        display_name: &display_name,
+                        university_id,
+                        distributor_id: None,
+                    },
+                )
+                .await?;
+                events::append(
+                    conn,
+                    events::NewEvent::new(
+                        Some((actor.id, actor.role)),
+                        "user",
+                        user.id,
+                        "CREATE_STAFF_ACCOUNT",
+                    )
+                    .with_data(
+                        serde_json::json!({ "role": role.as_str(), "userCode": user.user_code }),
+                    ),
+                )
+                .await?;
+                Ok(user)
+            })
+            .await?;
+        Ok(Viewer(user))
+    }
+
+    /// Registers a distributor with its central branch and its account. Admins only.
+    #[graphql(guard = "RoleGuard::new(&[Role::DirectorateAdmin])")]
+    async fn create_distributor(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateDistributorInput,
+    ) -> Result<Distributor> {
+        let actor = current_user(ctx)?;
+        let app = app(ctx);
+        let name = normalize::required_text("name", &input.name, 200)?;
+        let national_id = normalize::company_national_id("nationalId", &input.national_id)?;
+        let manager_mobile = normalize::mobile("managerMobile", &input.manager_mobile)?;
+        let address = normalize::required_text("address", &input.address, 500)?;
+        let user_code = domain::user_code("userCode", &input.user_code)?;
+        normalize::password_policy("password", &input.password)?;
+        let province_id = parse_ref_id("provinceId", &input.province_id)?;
+        let city_id = parse_ref_id("cityId", &input.city_id)?;
+        let mut conn = store::conn(&app.pool).await?;
+        match reference::city(&mut conn, city_id).await? {
+            Some(c) if c.province_id == province_id => {}
+            Some(_) => {
+                return Err(AppError::validation(
+                    "cityId",
+                    "the city is not in the given province",
+                    "شهر انتخاب‌شده در استان انتخاب‌شده نیست",
+                )
+                .into());
+            }
+            None => {
+                return Err(
+                    AppError::validation("cityId", "unknown city", "شهر نامعتبر است").into(),
+                );
+            }
+        }
+        let password_hash = hash(input.password).await?;
+        let now = Utc::now();
+        let distributor = distributors::Distributor {
+            id: Uuid::new_v4(),
+            name,
+            kind: input.kind.as_str().to_string(),
+            national_id,
+            manager_mobile,
+            created_at: now,
+        };
+        let central = distributors::Branch {
+            id: Uuid::new_v4(),
+            distributor_id: distributor.id,
+            name: "شعبه مرکزی".to_string(),
+            is_central: true,
+            province_id,
+            city_id,
+            address,
+            created_at: now,
+        };
+        let d = distributor.clone();
+        conn.transaction::<_, AppError, _>(async move |conn| {
+            distributors::insert(conn, &d).await?;
+            distributors::insert_branch(conn, &central).await?;
+            users::insert(
+                conn,
+                &users::NewUser {
+                    id: Uuid::new_v4(),
+                    user_code: &user_code,
+                    password_hash: &password_hash,
+                    role: Role::Distributor.as_str(),
+                    display_name: &d.name,
+                    university_id: None,
+                    distributor_id: Some(d.id),
+                },
+            )
+            .await?;
+            events::append(
+                conn,
+                events::NewEvent::new(
+                    Some((actor.id, actor.role)),
+                    "distributor",
+                    d.id,
+                    "CREATE_DISTRIBUTOR",
+                )
+                .with_data(
+                    serde_json::json!({ "nationalId": d.national_id, "userCode": user_code }),
+                ),
+            )
+            .await?;
+            Ok(())
+        })
+        .await?;
+        Ok(Distributor(distributor))
+    }
+}
+
+fn unknown_university() -> AppError {
+    AppError::validation("universityId", "unknown university", "دانشگاه نامعتبر است")
+}

@@ -1,0 +1,192 @@
+//! Schema extensions: the alias limit (async-graphql has depth and complexity limits but none
+//! for aliases), a code on every error, and request metrics by operation.
+
+use async_graphql::extensions::{
+    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextRequest,
+};
+use async_graphql::parser::types::{
+    DocumentOperations, ExecutableDocument, OperationType, Selection, SelectionSet,
+};
+use async_graphql::{Response, ServerError, ServerResult, Variables};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use crate::error::{ErrorCode, INVALID_REQUEST_FA};
+
+/// Refuses documents with more aliases than allowed, labels every error with a code, and
+/// records `graphql_requests_total` / `graphql_request_duration_seconds` by operation.
+pub struct RequestPolicy {
+    /// Most aliases accepted in one document.
+    pub max_aliases: usize,
+}
+
+impl ExtensionFactory for RequestPolicy {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(RequestPolicyExtension {
+            max_aliases: self.max_aliases,
+            labels: Mutex::new(HashMap::new()),
+            chosen: Mutex::new(None),
+        })
+    }
+}
+
+struct RequestPolicyExtension {
+    max_aliases: usize,
+    /// Metric label of each operation of the document, by operation name.
+    labels: Mutex<HashMap<Option<String>, String>>,
+    /// Label of the operation that ran.
+    chosen: Mutex<Option<String>>,
+}
+
+fn count_aliases(set: &SelectionSet) -> usize {
+    set.items
+        .iter()
+        .map(|s| match &s.node {
+            Selection::Field(f) => {
+                usize::from(f.node.alias.is_some()) + count_aliases(&f.node.selection_set.node)
+            }
+            Selection::InlineFragment(f) => count_aliases(&f.node.selection_set.node),
+            Selection::FragmentSpread(_) => 0,
+        })
+        .sum()
+}
+
+fn document_aliases(doc: &ExecutableDocument) -> usize {
+    let ops: usize = doc
+        .operations
+        .iter()
+        .map(|(_, op)| count_aliases(&op.node.selection_set.node))
+        .sum();
+    let frags: usize = doc
+        .fragments
+        .values()
+        .map(|f| count_aliases(&f.node.selection_set.node))
+        .sum();
+    ops + frags
+}
+
+/// `query:me`, `mutation:login`: the kind and the first root field, when the schema knows it
+/// (so that clients cannot create unbounded label values).
+fn operation_label(ctx: &ExtensionContext<'_>, ty: OperationType, set: &SelectionSet) -> String {
+    let registry = &ctx.schema_env.registry;
+    let (kind, root) = match ty {
+        OperationType::Query => ("query", Some(registry.query_type.as_str())),
+        OperationType::Mutation => ("mutation", registry.mutation_type.as_deref()),
+        OperationType::Subscription => ("subscription", registry.subscription_type.as_deref()),
+    };
+    let first = set.items.iter().find_map(|s| match &s.node {
+        Selection::Field(f) => Some(f.node.name.node.to_string()),
+        _ => None,
+    });
+    let known = first.filter(|name| {
+        name.starts_with("__")
+            || root
+                .and_then(|r| registry.concrete_type_by_name(r))
+                .and_then(|t| t.field_by_name(name))
+                .is_some()
+    });
+    match known {
+        Some(name) if name.starts_with("__") => format!("{kind}:introspection"),
+        Some(name) => format!("{kind}:{name}"),
+        None => format!("{kind}:unknown"),
+    }
+}
+
+fn invalid(message: String) -> ServerError {
+    let mut e = ServerError::new(message, None);
+    let mut ext = async_graphql::ErrorExtensionValues::default();
+    ext.set("code", ErrorCode::ValidationFailed.as_str());
+    ext.set("messageFa", INVALID_REQUEST_FA);
+    e.extensions = Some(ext);
+    e
+}
+
+#[async_trait::async_trait]
+impl Extension for RequestPolicyExtension {
+    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
+        let started = Instant::now();
+        let mut resp = next.run(ctx).await;
+        for err in &mut resp.errors {
+            let ext = err.extensions.get_or_insert_with(Default::default);
+            if ext.get("code").is_none() {
+                // Errors that reach here without a code were raised before any resolver ran:
+                // syntax, validation against the schema, variables, depth and complexity.
+                ext.set("code", ErrorCode::ValidationFailed.as_str());
+                ext.set("messageFa", INVALID_REQUEST_FA);
+            }
+        }
+        let label = self
+            .chosen
+            .lock()
+            .ok()
+            .and_then(|c| c.clone())
+            .unwrap_or_else(|| "invalid".to_string());
+        let outcome = if resp.errors.is_empty() {
+            "ok"
+        } else {
+            "error"
+        };
+        metrics::counter!("graphql_requests_total", "operation" => label.clone(), "outcome" => outcome)
+            .increment(1);
+        metrics::histogram!("graphql_request_duration_seconds", "operation" => label)
+            .record(started.elapsed().as_secs_f64());
+        resp
+    }
+
+    async fn parse_query(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
+        let doc = next.run(ctx, query, variables).await?;
+        let aliases = document_aliases(&doc);
+        if aliases > self.max_aliases {
+            return Err(invalid(format!(
+                "the query uses {aliases} aliases; at most {} are allowed",
+                self.max_aliases
+            )));
+        }
+        let labels: HashMap<Option<String>, String> = match &doc.operations {
+            DocumentOperations::Single(op) => [(
+                None,
+                operation_label(ctx, op.node.ty, &op.node.selection_set.node),
+            )]
+            .into(),
+            DocumentOperations::Multiple(ops) => ops
+                .iter()
+                .map(|(name, op)| {
+                    (
+                        Some(name.to_string()),
+                        operation_label(ctx, op.node.ty, &op.node.selection_set.node),
+                    )
+                })
+                .collect(),
+        };
+        if let Ok(mut l) = self.labels.lock() {
+            *l = labels;
+        }
+        Ok(doc)
+    }
+
+    async fn execute(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        operation_name: Option<&str>,
+        next: NextExecute<'_>,
+    ) -> Response {
+        if let (Ok(labels), Ok(mut chosen)) = (self.labels.lock(), self.chosen.lock()) {
+            *chosen = labels
+                .get(&operation_name.map(str::to_string))
+                .or_else(|| {
+                    (labels.len() == 1)
+                        .then(|| labels.values().next())
+                        .flatten()
+                })
+                .cloned();
+        }
+        next.run(ctx, operation_name).await
+    }
+}

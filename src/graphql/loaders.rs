@@ -1,0 +1,159 @@
+//! DataLoaders: each key type is loaded with one `eq_any` query per batch, so a query costs
+//! the same number of SQL statements whether it returns 1 or 100 objects.
+
+use async_graphql::dataloader::{DataLoader, Loader};
+use std::collections::HashMap;
+use uuid::Uuid;
+
+use crate::error::AppError;
+use crate::store::{self, DbPool, distributors, reference};
+
+/// The loader of the request; one instance serves every key type below.
+pub struct StoreLoader {
+    pool: DbPool,
+}
+
+/// The request's data loader.
+pub type Loaders = DataLoader<StoreLoader>;
+
+/// A new loader for one request.
+pub fn new_loaders(pool: DbPool) -> Loaders {
+    DataLoader::new(StoreLoader { pool }, tokio::spawn)
+}
+
+/// Key: a province by id.
+#[derive(Clone, Copy, Hash, PartialEq, Eq)]
+pub struct ProvinceId(pub i32);
+/// Key: a city by id.
+#[derive(Clone, Copy, Hash, PartialEq, Eq)]
+pub struct CityId(pub i32);
+/// Key: a university by id.
+#[derive(Clone, Copy, Hash, PartialEq, Eq)]
+pub struct UniversityId(pub i32);
+/// Key: the cities of a province.
+#[derive(Clone, Copy, Hash, PartialEq, Eq)]
+pub struct CitiesOfProvince(pub i32);
+/// Key: the universities seated in a province.
+#[derive(Clone, Copy, Hash, PartialEq, Eq)]
+pub struct UniversitiesOfProvince(pub i32);
+/// Key: a distributor by id.
+#[derive(Clone, Copy, Hash, PartialEq, Eq)]
+pub struct DistributorId(pub Uuid);
+/// Key: the branches of a distributor.
+#[derive(Clone, Copy, Hash, PartialEq, Eq)]
+pub struct BranchesOfDistributor(pub Uuid);
+
+type LoadResult<K, V> = Result<HashMap<K, V>, async_graphql::Error>;
+
+fn err(e: AppError) -> async_graphql::Error {
+    e.into()
+}
+
+impl Loader<ProvinceId> for StoreLoader {
+    type Value = reference::Province;
+    type Error = async_graphql::Error;
+    async fn load(&self, keys: &[ProvinceId]) -> LoadResult<ProvinceId, Self::Value> {
+        let mut conn = store::conn(&self.pool).await.map_err(err)?;
+        let ids: Vec<i32> = keys.iter().map(|k| k.0).collect();
+        let rows = reference::provinces_by_ids(&mut conn, &ids)
+            .await
+            .map_err(err)?;
+        Ok(rows.into_iter().map(|r| (ProvinceId(r.id), r)).collect())
+    }
+}
+
+impl Loader<CityId> for StoreLoader {
+    type Value = reference::City;
+    type Error = async_graphql::Error;
+    async fn load(&self, keys: &[CityId]) -> LoadResult<CityId, Self::Value> {
+        let mut conn = store::conn(&self.pool).await.map_err(err)?;
+        let ids: Vec<i32> = keys.iter().map(|k| k.0).collect();
+        let rows = reference::cities_by_ids(&mut conn, &ids)
+            .await
+            .map_err(err)?;
+        Ok(rows.into_iter().map(|r| (CityId(r.id), r)).collect())
+    }
+}
+
+impl Loader<UniversityId> for StoreLoader {
+    type Value = reference::University;
+    type Error = async_graphql::Error;
+    async fn load(&self, keys: &[UniversityId]) -> LoadResult<UniversityId, Self::Value> {
+        let mut conn = store::conn(&self.pool).await.map_err(err)?;
+        let ids: Vec<i32> = keys.iter().map(|k| k.0).collect();
+        let rows = reference::universities_by_ids(&mut conn, &ids)
+            .await
+            .map_err(err)?;
+        Ok(rows.into_iter().map(|r| (UniversityId(r.id), r)).collect())
+    }
+}
+
+impl Loader<CitiesOfProvince> for StoreLoader {
+    type Value = Vec<reference::City>;
+    type Error = async_graphql::Error;
+    async fn load(&self, keys: &[CitiesOfProvince]) -> LoadResult<CitiesOfProvince, Self::Value> {
+        let mut conn = store::conn(&self.pool).await.map_err(err)?;
+        let ids: Vec<i32> = keys.iter().map(|k| k.0).collect();
+        let rows = reference::cities_of_provinces(&mut conn, &ids)
+            .await
+            .map_err(err)?;
+        Ok(group(keys, rows, |r| CitiesOfProvince(r.province_id)))
+    }
+}
+
+impl Loader<UniversitiesOfProvince> for StoreLoader {
+    type Value = Vec<reference::University>;
+    type Error = async_graphql::Error;
+    async fn load(
+        &self,
+        keys: &[UniversitiesOfProvince],
+    ) -> LoadResult<UniversitiesOfProvince, Self::Value> {
+        let mut conn = store::conn(&self.pool).await.map_err(err)?;
+        let ids: Vec<i32> = keys.iter().map(|k| k.0).collect();
+        let rows = reference::universities_of_provinces(&mut conn, &ids)
+            .await
+            .map_err(err)?;
+        Ok(group(keys, rows, |r| UniversitiesOfProvince(r.province_id)))
+    }
+}
+
+impl Loader<DistributorId> for StoreLoader {
+    type Value = distributors::Distributor;
+    type Error = async_graphql::Error;
+    async fn load(&self, keys: &[DistributorId]) -> LoadResult<DistributorId, Self::Value> {
+        let mut conn = store::conn(&self.pool).await.map_err(err)?;
+        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+        let rows = distributors::by_ids(&mut conn, &ids).await.map_err(err)?;
+        Ok(rows.into_iter().map(|r| (DistributorId(r.id), r)).collect())
+    }
+}
+
+impl Loader<BranchesOfDistributor> for StoreLoader {
+    type Value = Vec<distributors::Branch>;
+    type Error = async_graphql::Error;
+    async fn load(
+        &self,
+        keys: &[BranchesOfDistributor],
+    ) -> LoadResult<BranchesOfDistributor, Self::Value> {
+        let mut conn = store::conn(&self.pool).await.map_err(err)?;
+        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+        let rows = distributors::branches_of(&mut conn, &ids)
+            .await
+            .map_err(err)?;
+        Ok(group(keys, rows, |r| {
+            BranchesOfDistributor(r.distributor_id)
+        }))
+    }
+}
+
+/// Groups rows under their keys, keeping the query's order; every asked key gets a list.
+fn group<K, V>(keys: &[K], rows: Vec<V>, key_of: impl Fn(&V) -> K) -> HashMap<K, Vec<V>>
+where
+    K: Copy + std::hash::Hash + Eq,
+{
+    let mut map: HashMap<K, Vec<V>> = keys.iter().map(|k| (*k, Vec::new())).collect();
+    for row in rows {
+        map.entry(key_of(&row)).or_default().push(row);
+    }
+    map
+}

@@ -1,0 +1,57 @@
+//! The GraphQL schema: one module per domain, merged into the root types.
+
+pub mod accounts;
+pub mod admin;
+pub mod context;
+pub mod distributors;
+pub mod extensions;
+pub mod guards;
+pub mod loaders;
+pub mod reference;
+
+use async_graphql::{EmptySubscription, MergedObject, Schema};
+use std::sync::Arc;
+
+use crate::app::App;
+use crate::config::Config;
+
+/// Root query.
+#[derive(MergedObject, Default)]
+pub struct QueryRoot(accounts::AccountsQuery, reference::ReferenceQuery);
+
+/// Root mutation.
+#[derive(MergedObject, Default)]
+pub struct MutationRoot(accounts::AccountsMutation, admin::AdminMutation);
+
+/// The schema type.
+pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+
+/// Builds the schema with the request limits of the configuration.
+pub fn build_schema(app: Option<Arc<App>>, config: &Config) -> AppSchema {
+    let mut builder = Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        EmptySubscription,
+    )
+    .limit_depth(config.max_query_depth)
+    .limit_complexity(config.max_query_complexity)
+    .limit_directives(10)
+    .extension(extensions::RequestPolicy {
+        max_aliases: config.max_query_aliases,
+    });
+    if !config.introspection_enabled() {
+        builder = builder.disable_introspection();
+    }
+    if config.production {
+        builder = builder.disable_suggestions();
+    }
+    if let Some(app) = app {
+        builder = builder.data(app);
+    }
+    builder.finish()
+}
+
+/// The schema in SDL, as checked in at `schema.graphql`.
+pub fn sdl() -> String {
+    build_schema(None, &Config::defaults()).sdl()
+}

@@ -1,0 +1,61 @@
+//! The append-only event log.
+
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use super::schema::events;
+use crate::domain::Role;
+use crate::error::AppResult;
+
+/// An event to append.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = events)]
+pub struct NewEvent {
+    pub actor_user_id: Option<Uuid>,
+    pub actor_role: Option<String>,
+    pub entity_type: String,
+    pub entity_id: String,
+    pub action: String,
+    pub from_status: Option<String>,
+    pub to_status: Option<String>,
+    pub note: Option<String>,
+    pub data: serde_json::Value,
+}
+
+impl NewEvent {
+    /// An event about an entity, by an actor.
+    pub fn new(
+        actor: Option<(Uuid, Role)>,
+        entity_type: &str,
+        entity_id: impl ToString,
+        action: &str,
+    ) -> Self {
+        Self {
+            actor_user_id: actor.map(|a| a.0),
+            actor_role: actor.map(|a| a.1.as_str().to_string()),
+            entity_type: entity_type.to_string(),
+            entity_id: entity_id.to_string(),
+            action: action.to_string(),
+            from_status: None,
+            to_status: None,
+            note: None,
+            data: serde_json::json!({}),
+        }
+    }
+
+    /// Adds structured details.
+    pub fn with_data(mut self, data: serde_json::Value) -> Self {
+        self.data = data;
+        self
+    }
+}
+
+/// Appends an event; returns its id.
+pub async fn append(conn: &mut AsyncPgConnection, event: NewEvent) -> AppResult<i64> {
+    Ok(diesel::insert_into(events::table)
+        .values(&event)
+        .returning(events::id)
+        .get_result(conn)
+        .await?)
+}

@@ -1,0 +1,172 @@
+//! Diesel table definitions, kept by hand in step with `migrations/`.
+#![allow(missing_docs)]
+
+diesel::table! {
+    provinces (id) {
+        id -> Int4,
+        name -> Text,
+        name_fa -> Text,
+    }
+}
+
+diesel::table! {
+    cities (id) {
+        id -> Int4,
+        province_id -> Int4,
+        name -> Text,
+        name_fa -> Text,
+        is_capital -> Bool,
+    }
+}
+
+diesel::table! {
+    universities (id) {
+        id -> Int4,
+        province_id -> Int4,
+        name -> Text,
+        name_fa -> Text,
+    }
+}
+
+diesel::table! {
+    university_coverage (id) {
+        id -> Int4,
+        university_id -> Int4,
+        province_id -> Int4,
+        city_id -> Nullable<Int4>,
+    }
+}
+
+diesel::table! {
+    fields_of_study (id) {
+        id -> Int4,
+        code -> Text,
+        name -> Text,
+        name_fa -> Text,
+        eligible -> Bool,
+    }
+}
+
+diesel::table! {
+    degree_levels (code) {
+        code -> Text,
+        name -> Text,
+        name_fa -> Text,
+        rank -> Int4,
+        eligible -> Bool,
+    }
+}
+
+diesel::table! {
+    review_fees (kind) {
+        kind -> Text,
+        amount_rials -> Int8,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    required_document_kinds (request_kind, document_kind) {
+        request_kind -> Text,
+        document_kind -> Text,
+    }
+}
+
+diesel::table! {
+    distributors (id) {
+        id -> Uuid,
+        name -> Text,
+        kind -> Text,
+        national_id -> Text,
+        manager_mobile -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    branches (id) {
+        id -> Uuid,
+        distributor_id -> Uuid,
+        name -> Text,
+        is_central -> Bool,
+        province_id -> Int4,
+        city_id -> Int4,
+        address -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Uuid,
+        user_code -> Text,
+        password_hash -> Text,
+        role -> Text,
+        display_name -> Text,
+        university_id -> Nullable<Int4>,
+        distributor_id -> Nullable<Uuid>,
+        active -> Bool,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    sessions (id) {
+        id -> Uuid,
+        family_id -> Uuid,
+        user_id -> Uuid,
+        token_hash -> Bytea,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        spent_at -> Nullable<Timestamptz>,
+        revoked_at -> Nullable<Timestamptz>,
+        client_addr -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    login_throttle (key) {
+        key -> Text,
+        failures -> Int4,
+        window_started_at -> Timestamptz,
+        locked_until -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    events (id) {
+        id -> Int8,
+        occurred_at -> Timestamptz,
+        actor_user_id -> Nullable<Uuid>,
+        actor_role -> Nullable<Text>,
+        entity_type -> Text,
+        entity_id -> Text,
+        action -> Text,
+        from_status -> Nullable<Text>,
+        to_status -> Nullable<Text>,
+        note -> Nullable<Text>,
+        data -> Jsonb,
+    }
+}
+
+diesel::joinable!(cities -> provinces (province_id));
+diesel::joinable!(universities -> provinces (province_id));
+diesel::joinable!(branches -> distributors (distributor_id));
+diesel::joinable!(sessions -> users (user_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    provinces,
+    cities,
+    universities,
+    university_coverage,
+    fields_of_study,
+    degree_levels,
+    review_fees,
+    required_document_kinds,
+    distributors,
+    branches,
+    users,
+    sessions,
+    login_throttle,
+    events,
+);

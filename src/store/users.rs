@@ -1,0 +1,90 @@
+//! User accounts.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use super::schema::users;
+use crate::domain::Role;
+use crate::error::{AppError, AppResult};
+
+/// A user account as stored.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = users)]
+pub struct User {
+    pub id: Uuid,
+    pub user_code: String,
+    pub password_hash: String,
+    pub role: String,
+    pub display_name: String,
+    pub university_id: Option<i32>,
+    pub distributor_id: Option<Uuid>,
+    pub active: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+impl User {
+    /// The user's role (the column is constrained to the four names).
+    pub fn role(&self) -> Role {
+        Role::parse(&self.role).unwrap_or(Role::Officer)
+    }
+}
+
+/// A user to insert.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = users)]
+pub struct NewUser<'a> {
+    pub id: Uuid,
+    pub user_code: &'a str,
+    pub password_hash: &'a str,
+    pub role: &'a str,
+    pub display_name: &'a str,
+    pub university_id: Option<i32>,
+    pub distributor_id: Option<Uuid>,
+}
+
+/// Finds an active or inactive user by user code.
+pub async fn find_by_code(conn: &mut AsyncPgConnection, code: &str) -> AppResult<Option<User>> {
+    Ok(users::table
+        .filter(users::user_code.eq(code))
+        .select(User::as_select())
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+/// Finds a user by id.
+pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<Option<User>> {
+    Ok(users::table
+        .find(id)
+        .select(User::as_select())
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+/// Inserts a user; a taken user code is a `CONFLICT`.
+pub async fn insert(conn: &mut AsyncPgConnection, new: &NewUser<'_>) -> AppResult<User> {
+    diesel::insert_into(users::table)
+        .values(new)
+        .returning(User::as_returning())
+        .get_result(conn)
+        .await
+        .map_err(|e| {
+            if super::is_unique_violation(&e) {
+                AppError::conflict("this user code is taken", "این کد کاربری قبلاً ثبت شده است")
+            } else {
+                e.into()
+            }
+        })
+}
+
+/// Sets a user's password hash.
+pub async fn set_password(conn: &mut AsyncPgConnection, id: Uuid, hash: &str) -> AppResult<()> {
+    diesel::update(users::table.find(id))
+        .set(users::password_hash.eq(hash))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
