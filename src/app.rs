@@ -1,6 +1,7 @@
 //! The application: configuration, database pool and keys, shared as `Arc<App>`.
 
 use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 
 use crate::auth::TokenKeys;
 use crate::config::{Config, DatabaseConfig};
@@ -14,6 +15,8 @@ pub struct App {
     pub pool: DbPool,
     /// Access-token keys.
     pub tokens: TokenKeys,
+    /// Statements run through the pool so far.
+    pub queries: Arc<AtomicU64>,
 }
 
 impl App {
@@ -26,12 +29,14 @@ impl App {
                  Never run like this in production (set JWT_SECRET and PRODUCTION=true)."
             );
         }
-        let pool = store::build_pool(database_url, &config.db)?;
+        let queries = Arc::new(AtomicU64::new(0));
+        let pool = store::build_pool(database_url, &config.db, queries.clone())?;
         let tokens = TokenKeys::new(secret.as_bytes(), config.access_token_ttl_secs);
         Ok(Arc::new(Self {
             config,
             pool,
             tokens,
+            queries,
         }))
     }
 }

@@ -168,6 +168,12 @@ impl From<crate::domain::normalize::FieldError> for AppError {
     }
 }
 
+impl From<crate::domain::normalize::FieldError> for async_graphql::Error {
+    fn from(e: crate::domain::normalize::FieldError) -> Self {
+        AppError::from(e).into()
+    }
+}
+
 impl From<diesel::result::Error> for AppError {
     fn from(e: diesel::result::Error) -> Self {
         match e {

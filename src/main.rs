@@ -108,7 +108,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 }
             };
             let url = app::prepare_database(&db).await?;
-            let pool = store::build_pool(&url, &db)?;
+            let pool = store::build_pool(&url, &db, Default::default())?;
             let user = demo::create_account(
                 &pool,
                 &user_code,

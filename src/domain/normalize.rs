@@ -7,7 +7,6 @@
 //! to their Persian forms, and the normalised value is returned on success.
 //! Error messages come in English and in Persian.
 
-use std::fmt;
 
 /// A refused input value: which field, why (English), why (Persian).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,13 +30,13 @@ impl FieldError {
     }
 }
 
-impl fmt::Display for FieldError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.field, self.message)
+impl FieldError {
+    /// `field: message`, for logs and command-line output. (No `Display`: async-graphql
+    /// converts every `Display` type into a bare error, which would drop the code.)
+    pub fn describe(&self) -> String {
+        format!("{}: {}", self.field, self.message)
     }
 }
-
-impl std::error::Error for FieldError {}
 
 /// Maximum length of an e-mail address, in characters.
 const EMAIL_MAX_CHARS: usize = 254;
@@ -897,9 +896,9 @@ mod tests {
     // ---- misc ----
 
     #[test]
-    fn field_error_display_and_helpers() {
+    fn field_error_describe_and_helpers() {
         let e = FieldError::new("f", "bad", "بد");
-        assert_eq!(e.to_string(), "f: bad");
+        assert_eq!(e.describe(), "f: bad");
         assert_eq!(persian_number(128), "۱۲۸");
         assert!(all_same(&[1, 1, 1]));
         assert!(!all_same(&[1, 2, 1]));

@@ -48,6 +48,7 @@ pub fn metrics_handle() -> PrometheusHandle {
 
 /// The router of the whole service.
 pub fn router(app: Arc<App>) -> Router {
+    metrics_handle();
     let schema = build_schema(Some(app.clone()), &app.config);
     let state = AppState { app, schema };
     let request_id = HeaderName::from_static("x-request-id");

@@ -19,6 +19,9 @@ use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfi
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use futures_util::FutureExt;
+use diesel::connection::InstrumentationEvent;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use crate::config::DatabaseConfig;
@@ -33,17 +36,32 @@ pub type DbConn = Object<AsyncPgConnection>;
 
 /// Builds the pool. Every new connection gets a `statement_timeout`, so a runaway query cannot
 /// hold a connection forever; waiting for a connection is bounded too.
-pub fn build_pool(url: &str, cfg: &DatabaseConfig) -> anyhow::Result<DbPool> {
+///
+/// Every statement run through the pool is counted in `queries` (and in the
+/// `db_queries_total` metric), so tests and benchmarks can check how many statements an
+/// operation costs.
+pub fn build_pool(
+    url: &str,
+    cfg: &DatabaseConfig,
+    queries: Arc<AtomicU64>,
+) -> anyhow::Result<DbPool> {
     let statement_timeout = cfg.db_statement_timeout_ms;
     let mut manager_config = ManagerConfig::<AsyncPgConnection>::default();
     manager_config.custom_setup = Box::new(move |url| {
         let url = url.to_string();
+        let queries = queries.clone();
         async move {
             let mut conn = AsyncPgConnection::establish(&url).await?;
             diesel::sql_query(format!("SET statement_timeout = {statement_timeout}"))
                 .execute(&mut conn)
                 .await
                 .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+            conn.set_instrumentation(move |event: InstrumentationEvent<'_>| {
+                if matches!(event, InstrumentationEvent::StartQuery { .. }) {
+                    queries.fetch_add(1, Ordering::Relaxed);
+                    metrics::counter!("db_queries_total").increment(1);
+                }
+            });
             Ok(conn)
         }
         .boxed()

@@ -1,0 +1,349 @@
+//! Test harness: a fresh database per test, cloned from a migrated template; the app served
+//! in-process on a random loopback port; helpers to act as each role.
+
+use officer_registry::app::App;
+use officer_registry::config::{Config, DatabaseConfig};
+use officer_registry::domain::Role;
+use officer_registry::store::{self, embedded};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::sync::OnceCell;
+
+/// The password every account made by [`TestApp::create_user`] gets.
+pub const PASSWORD: &str = "Test-password-1405";
+/// The signing secret of test apps.
+pub const JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123456789";
+
+/// URL of the PostgreSQL server the tests use, resolved as the server does (DATABASE_URL,
+/// the local server, or a private cluster), with the database part left out.
+fn server_url() -> &'static str {
+    static URL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    URL.get_or_init(|| {
+        let cfg = DatabaseConfig {
+            database_url: std::env::var("TEST_DATABASE_URL").ok(),
+            data_dir: std::env::temp_dir().join("officer-registry-test"),
+            db_pool_size: 4,
+            db_statement_timeout_ms: 30_000,
+            db_acquire_timeout_ms: 10_000,
+        };
+        let (url, _) = embedded::resolve_database_url(&cfg).expect("a PostgreSQL server for the tests");
+        let (admin, _) = store::split_database_url(&url).expect("a database URL");
+        admin.trim_end_matches("/postgres").to_string()
+    })
+}
+
+/// URL of a database on the test server.
+pub fn db_url(name: &str) -> String {
+    format!("{}/{name}", server_url())
+}
+
+async fn admin_exec(sql: &str) -> anyhow::Result<()> {
+    use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+    let mut conn = AsyncPgConnection::establish(&db_url("postgres")).await?;
+    diesel::sql_query(sql).execute(&mut conn).await?;
+    Ok(())
+}
+
+/// Name of the template: a digest of the migrations, so a change of them makes a new one.
+fn template_name() -> String {
+    let mut hasher = Sha256::new();
+    let mut paths: Vec<_> = walk(std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations")));
+    paths.sort();
+    for p in paths {
+        hasher.update(p.to_string_lossy().as_bytes());
+        hasher.update(std::fs::read(&p).unwrap_or_default());
+    }
+    let digest = hasher.finalize();
+    format!("or_tpl_{}", hex(&digest[..6]))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = entry.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+/// Creates the migrated template once per run (under an advisory lock, so parallel test
+/// processes build it once).
+async fn template() -> &'static str {
+    static TEMPLATE: OnceCell<String> = OnceCell::const_new();
+    TEMPLATE
+        .get_or_init(|| async {
+            // Each test has its own runtime: build the template on a thread of its own.
+            std::thread::spawn(|| {
+                tokio::runtime::Builder::new_multi_thread()
+                    .enable_all()
+                    .build()
+                    .expect("runtime")
+                    .block_on(build_template())
+            })
+            .join()
+            .expect("template thread")
+        })
+        .await
+}
+
+async fn build_template() -> String {
+    use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+    let name = template_name();
+    let mut conn = AsyncPgConnection::establish(&db_url("postgres"))
+        .await
+        .expect("connect to the test PostgreSQL");
+    diesel::sql_query("SELECT pg_advisory_lock(727001)")
+        .execute(&mut conn)
+        .await
+        .expect("lock");
+    #[derive(diesel::QueryableByName)]
+    struct N {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let exists: N = diesel::sql_query("SELECT count(*) AS n FROM pg_database WHERE datname = $1")
+        .bind::<diesel::sql_types::Text, _>(&name)
+        .get_result(&mut conn)
+        .await
+        .expect("query");
+    if exists.n == 0 {
+        let building = format!("{name}_building");
+        diesel::sql_query(format!("DROP DATABASE IF EXISTS {building} WITH (FORCE)"))
+            .execute(&mut conn)
+            .await
+            .expect("drop");
+        diesel::sql_query(format!("CREATE DATABASE {building}"))
+            .execute(&mut conn)
+            .await
+            .expect("create template");
+        store::run_migrations(&db_url(&building))
+            .await
+            .expect("migrations");
+        diesel::sql_query(format!("ALTER DATABASE {building} RENAME TO {name}"))
+            .execute(&mut conn)
+            .await
+            .expect("rename template");
+    }
+    diesel::sql_query("SELECT pg_advisory_unlock(727001)")
+        .execute(&mut conn)
+        .await
+        .expect("unlock");
+    name
+}
+
+/// A database of one test, dropped at the end of the test.
+pub struct TestDb {
+    pub name: String,
+}
+
+impl TestDb {
+    pub async fn new() -> Self {
+        let template = template().await;
+        let name = format!("or_test_{}", uuid::Uuid::new_v4().simple());
+        let mut last = None;
+        for _ in 0..20 {
+            match admin_exec(&format!("CREATE DATABASE {name} TEMPLATE {template}")).await {
+                Ok(()) => return Self { name },
+                // "source database is being accessed by other users": retry shortly.
+                Err(e) => last = Some(e),
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("cannot create a test database: {last:?}");
+    }
+
+    pub fn url(&self) -> String {
+        db_url(&self.name)
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
+        let _ = std::thread::spawn(move || {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map(|rt| rt.block_on(admin_exec(&sql)))
+        })
+        .join();
+    }
+}
+
+/// The configuration of test apps: the defaults, a test secret and a small pool.
+pub fn test_config() -> Config {
+    let mut config = Config::defaults();
+    config.jwt_secret = Some(JWT_SECRET.to_string());
+    config.db.db_pool_size = 8;
+    config.db.db_acquire_timeout_ms = 3_000;
+    config.bind_addr = "127.0.0.1:0".parse().expect("addr");
+    config
+}
+
+/// An app served in-process on its own database.
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub app: Arc<App>,
+    pub client: reqwest::Client,
+    pub db: TestDb,
+    counter: std::sync::atomic::AtomicU32,
+}
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        Self::spawn_with(|_| {}).await
+    }
+
+    /// Spawns with a changed configuration.
+    pub async fn spawn_with(change: impl FnOnce(&mut Config)) -> Self {
+        let db = TestDb::new().await;
+        let url = db.url();
+        Self::spawn_on(db, &url, change).await
+    }
+
+    /// Spawns on `db`, reaching it through `url` (which may go through a proxy).
+    pub async fn spawn_on(db: TestDb, url: &str, change: impl FnOnce(&mut Config)) -> Self {
+        let mut config = test_config();
+        change(&mut config);
+        let app = App::new(config, url).expect("app");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let router = officer_registry::http::router(app.clone());
+        tokio::spawn(async move {
+            axum::serve(
+                listener,
+                router.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .await
+            .expect("serve");
+        });
+        Self {
+            addr,
+            app,
+            client: reqwest::Client::new(),
+            db,
+            counter: Default::default(),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// Runs a GraphQL operation, optionally with a bearer token; returns the whole response.
+    pub async fn gql_with(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        let mut req = self
+            .client
+            .post(self.url("/graphql"))
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let resp = req.send().await.expect("request");
+        assert_eq!(resp.status(), 200, "GraphQL requests answer 200");
+        resp.json().await.expect("json")
+    }
+
+    /// Runs an operation anonymously.
+    pub async fn gql(&self, query: &str, variables: Value) -> Value {
+        self.gql_with(None, query, variables).await
+    }
+
+    /// Runs an operation as the holder of `token`.
+    pub async fn gql_as(&self, token: &str, query: &str, variables: Value) -> Value {
+        self.gql_with(Some(token), query, variables).await
+    }
+
+    /// Creates an account of `role` directly in the store; returns its user code.
+    pub async fn create_user(&self, role: Role) -> String {
+        let n = self
+            .counter
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let code = format!("{}-{n}", role.as_str().to_lowercase().replace('_', "."));
+        let (university, distributor) = match role {
+            Role::UniversityReviewer => (Some(TEHRAN_UNIVERSITY), None),
+            Role::Distributor => (None, Some(self.create_distributor_row().await)),
+            _ => (None, None),
+        };
+        officer_registry::demo::create_account(
+            &self.app.pool,
+            &code,
+            PASSWORD,
+            role,
+            &format!("{} {n}", role.name_fa()),
+            university,
+            distributor,
+        )
+        .await
+        .expect("create account");
+        code
+    }
+
+    async fn create_distributor_row(&self) -> uuid::Uuid {
+        use diesel_async::RunQueryDsl;
+        let id = uuid::Uuid::new_v4();
+        let mut conn = self.app.pool.get().await.expect("conn");
+        diesel::sql_query(
+            "INSERT INTO distributors (id, name, kind, national_id, manager_mobile) \
+             VALUES ($1, 'شرکت آزمون', 'COMPANY', lpad(floor(random() * 1e11)::bigint::text, 11, '0'), '09120000000')",
+        )
+        .bind::<diesel::sql_types::Uuid, _>(id)
+        .execute(&mut conn)
+        .await
+        .expect("distributor");
+        id
+    }
+
+    /// Logs in; returns the whole `login` payload.
+    pub async fn login(&self, user_code: &str, password: &str) -> Value {
+        self.gql(
+            "mutation($u: String!, $p: String!) { login(userCode: $u, password: $p) { accessToken refreshToken expiresAt viewer { userCode role } } }",
+            json!({ "u": user_code, "p": password }),
+        )
+        .await
+    }
+
+    /// Creates an account of `role` and logs in; returns the access token.
+    pub async fn login_as(&self, role: Role) -> String {
+        let code = self.create_user(role).await;
+        let resp = self.login(&code, PASSWORD).await;
+        resp["data"]["login"]["accessToken"]
+            .as_str()
+            .unwrap_or_else(|| panic!("login failed: {resp}"))
+            .to_string()
+    }
+}
+
+/// Tehran University of Medical Sciences (seeded reference data).
+pub const TEHRAN_UNIVERSITY: i32 = 281;
+
+/// The `extensions.code` of the first error of a response.
+pub fn error_code(resp: &Value) -> &str {
+    resp["errors"][0]["extensions"]["code"]
+        .as_str()
+        .unwrap_or_else(|| panic!("expected an error with a code, got {resp}"))
+}
+
+/// Asserts the response is a refusal with `code`, a Persian message, and no data.
+pub fn assert_refused(resp: &Value, code: &str) {
+    assert_eq!(error_code(resp), code, "{resp}");
+    let fa = resp["errors"][0]["extensions"]["messageFa"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        fa.chars().any(|c| ('\u{0600}'..='\u{06FF}').contains(&c)),
+        "a Persian message is expected: {resp}"
+    );
+}
