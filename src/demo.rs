@@ -59,7 +59,8 @@ pub async fn create_account(
     university_id: Option<i32>,
     distributor_id: Option<Uuid>,
 ) -> anyhow::Result<users::User> {
-    let user_code = domain::user_code("userCode", user_code).map_err(|e| anyhow::anyhow!(e.describe()))?;
+    let user_code =
+        domain::user_code("userCode", user_code).map_err(|e| anyhow::anyhow!(e.describe()))?;
     normalize::password_policy("password", password).map_err(|e| anyhow::anyhow!(e.describe()))?;
     let hash = auth::hash_password(password)?;
     let mut conn = pool.get().await.map_err(|e| anyhow::anyhow!("{e}"))?;

@@ -7,7 +7,6 @@
 //! to their Persian forms, and the normalised value is returned on success.
 //! Error messages come in English and in Persian.
 
-
 /// A refused input value: which field, why (English), why (Persian).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldError {

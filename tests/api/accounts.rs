@@ -49,8 +49,11 @@ async fn login_payload_as_a_client_sees_it() {
         ".data.login.expiresAt" => "[datetime]",
     });
     // The access token lives as configured.
-    let expires: chrono::DateTime<chrono::Utc> =
-        login["data"]["login"]["expiresAt"].as_str().unwrap().parse().unwrap();
+    let expires: chrono::DateTime<chrono::Utc> = login["data"]["login"]["expiresAt"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     let ttl = (expires - chrono::Utc::now()).num_seconds();
     assert!((800..=900).contains(&ttl), "access token lifetime {ttl}s");
 }
@@ -63,7 +66,10 @@ async fn wrong_password_and_unknown_user_get_the_same_answer() {
     let unknown = app.login("no-such-user", PASSWORD).await;
     assert_refused(&wrong, "UNAUTHENTICATED");
     assert_refused(&unknown, "UNAUTHENTICATED");
-    assert_eq!(wrong["errors"][0]["message"], unknown["errors"][0]["message"]);
+    assert_eq!(
+        wrong["errors"][0]["message"],
+        unknown["errors"][0]["message"]
+    );
     assert_eq!(
         wrong["errors"][0]["extensions"]["messageFa"],
         "کد کاربری یا رمز عبور نادرست است"
@@ -83,7 +89,10 @@ async fn expired_tampered_and_wrong_algorithm_tokens_are_refused() {
     let app = TestApp::spawn().await;
     let code = app.create_user(Role::Officer).await;
     let login = app.login(&code, PASSWORD).await;
-    let token = login["data"]["login"]["accessToken"].as_str().unwrap().to_string();
+    let token = login["data"]["login"]["accessToken"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let user_id: uuid::Uuid = {
         let claims = app.app.tokens.verify(&token).unwrap();
         claims.sub
@@ -101,12 +110,18 @@ async fn expired_tampered_and_wrong_algorithm_tokens_are_refused() {
         .unwrap();
     let resp = app.gql_as(&expired, ME, json!({})).await;
     assert_refused(&resp, "UNAUTHENTICATED");
-    assert!(resp["errors"][0]["message"].as_str().unwrap().contains("expired"));
+    assert!(
+        resp["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("expired")
+    );
 
     // Tampered: the payload claims another role; the signature no longer matches.
     let parts: Vec<&str> = token.split('.').collect();
     let payload = String::from_utf8(
-        base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, parts[1]).unwrap(),
+        base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, parts[1])
+            .unwrap(),
     )
     .unwrap()
     .replace("OFFICER", "DIRECTORATE_ADMIN");
@@ -115,7 +130,12 @@ async fn expired_tampered_and_wrong_algorithm_tokens_are_refused() {
     let tampered = format!("{}.{}.{}", parts[0], forged_payload, parts[2]);
     let resp = app.gql_as(&tampered, ME, json!({})).await;
     assert_refused(&resp, "UNAUTHENTICATED");
-    assert!(resp["errors"][0]["message"].as_str().unwrap().contains("invalid"));
+    assert!(
+        resp["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("invalid")
+    );
 
     // Wrong algorithm: HS512 with the same secret, and an unsigned "none" token.
     let claims = app.app.tokens.verify(&token).unwrap();
@@ -138,7 +158,12 @@ async fn expired_tampered_and_wrong_algorithm_tokens_are_refused() {
     // A token signed with another secret.
     let other = TokenKeys::new(b"another-secret-another-secret-another-secret", 600);
     let (foreign, _) = other
-        .issue(user_id, Role::Officer, uuid::Uuid::new_v4(), chrono::Utc::now())
+        .issue(
+            user_id,
+            Role::Officer,
+            uuid::Uuid::new_v4(),
+            chrono::Utc::now(),
+        )
         .unwrap();
     let resp = app.gql_as(&foreign, ME, json!({})).await;
     assert_refused(&resp, "UNAUTHENTICATED");
@@ -155,15 +180,29 @@ async fn refresh_rotates_and_reuse_revokes_the_family() {
     let app = TestApp::spawn().await;
     let code = app.create_user(Role::Officer).await;
     let login = app.login(&code, PASSWORD).await;
-    let first = login["data"]["login"]["refreshToken"].as_str().unwrap().to_string();
+    let first = login["data"]["login"]["refreshToken"]
+        .as_str()
+        .unwrap()
+        .to_string();
 
     let r1 = app.gql(REFRESH, json!({ "t": first })).await;
     assert!(r1["errors"].is_null(), "{r1}");
-    let second = r1["data"]["refreshSession"]["refreshToken"].as_str().unwrap().to_string();
+    let second = r1["data"]["refreshSession"]["refreshToken"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert_ne!(first, second, "the refresh token rotates");
-    assert_eq!(r1["data"]["refreshSession"]["viewer"]["userCode"], code.as_str());
-    let access = r1["data"]["refreshSession"]["accessToken"].as_str().unwrap();
-    assert_eq!(app.gql_as(access, ME, json!({})).await["data"]["me"]["userCode"], code.as_str());
+    assert_eq!(
+        r1["data"]["refreshSession"]["viewer"]["userCode"],
+        code.as_str()
+    );
+    let access = r1["data"]["refreshSession"]["accessToken"]
+        .as_str()
+        .unwrap();
+    assert_eq!(
+        app.gql_as(access, ME, json!({})).await["data"]["me"]["userCode"],
+        code.as_str()
+    );
 
     // The spent token presented again: refused, and the whole family is revoked.
     let reuse = app.gql(REFRESH, json!({ "t": first })).await;
@@ -183,7 +222,10 @@ async fn concurrent_use_of_one_refresh_token_succeeds_once() {
     let app = TestApp::spawn().await;
     let code = app.create_user(Role::Officer).await;
     let login = app.login(&code, PASSWORD).await;
-    let token = login["data"]["login"]["refreshToken"].as_str().unwrap().to_string();
+    let token = login["data"]["login"]["refreshToken"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let results = futures_util::future::join_all(
         (0..8).map(|_| app.gql(REFRESH, json!({ "t": token.clone() }))),
     )
@@ -200,10 +242,19 @@ async fn unknown_refresh_token_and_logout() {
 
     let code = app.create_user(Role::UniversityReviewer).await;
     let login = app.login(&code, PASSWORD).await;
-    let token = login["data"]["login"]["refreshToken"].as_str().unwrap().to_string();
+    let token = login["data"]["login"]["refreshToken"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let logout = "mutation($t: String!) { logout(refreshToken: $t) }";
-    assert_eq!(app.gql(logout, json!({ "t": token })).await["data"]["logout"], true);
-    assert_eq!(app.gql(logout, json!({ "t": token })).await["data"]["logout"], false);
+    assert_eq!(
+        app.gql(logout, json!({ "t": token })).await["data"]["logout"],
+        true
+    );
+    assert_eq!(
+        app.gql(logout, json!({ "t": token })).await["data"]["logout"],
+        false
+    );
     let resp = app.gql(REFRESH, json!({ "t": token })).await;
     assert_refused(&resp, "UNAUTHENTICATED");
 }
@@ -219,7 +270,9 @@ async fn failed_logins_lock_the_user_code() {
     // Locked now, even with the right password.
     let r = app.login(&code, PASSWORD).await;
     assert_refused(&r, "RATE_LIMITED");
-    let retry = r["errors"][0]["extensions"]["retryAfterSeconds"].as_i64().unwrap();
+    let retry = r["errors"][0]["extensions"]["retryAfterSeconds"]
+        .as_i64()
+        .unwrap();
     assert!(retry > 0 && retry <= 900, "{r}");
     // Other users are not locked.
     let other = app.create_user(Role::Officer).await;

@@ -36,15 +36,26 @@ async fn admin_creates_a_reviewer_who_can_sign_in() {
     let app = TestApp::spawn().await;
     let admin = app.login_as(Role::DirectorateAdmin).await;
     let resp = app
-        .gql_as(&admin, CREATE_STAFF, json!({ "i": reviewer_input("rev-1") }))
+        .gql_as(
+            &admin,
+            CREATE_STAFF,
+            json!({ "i": reviewer_input("rev-1") }),
+        )
         .await;
     insta::assert_json_snapshot!(resp);
     let login = app.login("rev-1", "Reviewer-pass-1").await;
-    assert_eq!(login["data"]["login"]["viewer"]["role"], "UNIVERSITY_REVIEWER");
+    assert_eq!(
+        login["data"]["login"]["viewer"]["role"],
+        "UNIVERSITY_REVIEWER"
+    );
 
     // The same user code again: CONFLICT, nothing else written.
     let again = app
-        .gql_as(&admin, CREATE_STAFF, json!({ "i": reviewer_input("rev-1") }))
+        .gql_as(
+            &admin,
+            CREATE_STAFF,
+            json!({ "i": reviewer_input("rev-1") }),
+        )
         .await;
     assert_refused(&again, "CONFLICT");
 }
@@ -70,12 +81,17 @@ async fn staff_account_input_is_checked() {
         for (k, v) in change.as_object().unwrap() {
             input[k] = v.clone();
         }
-        let resp = app.gql_as(&admin, CREATE_STAFF, json!({ "i": input })).await;
+        let resp = app
+            .gql_as(&admin, CREATE_STAFF, json!({ "i": input }))
+            .await;
         assert_refused(&resp, "VALIDATION_FAILED");
         assert_eq!(resp["errors"][0]["extensions"]["field"], field, "{resp}");
     }
     // None of them created the account.
-    assert_refused(&app.login("rev-x", "Reviewer-pass-1").await, "UNAUTHENTICATED");
+    assert_refused(
+        &app.login("rev-x", "Reviewer-pass-1").await,
+        "UNAUTHENTICATED",
+    );
 }
 
 #[tokio::test]
@@ -83,25 +99,41 @@ async fn admin_creates_a_distributor_with_its_central_branch() {
     let app = TestApp::spawn().await;
     let admin = app.login_as(Role::DirectorateAdmin).await;
     let resp = app
-        .gql_as(&admin, CREATE_DISTRIBUTOR, json!({ "i": distributor_input() }))
+        .gql_as(
+            &admin,
+            CREATE_DISTRIBUTOR,
+            json!({ "i": distributor_input() }),
+        )
         .await;
     insta::assert_json_snapshot!(resp, { ".data.createDistributor.id" => "[id]" });
 
     let login = app.login("dist-test", "Distributor-pass-1").await;
     let token = login["data"]["login"]["accessToken"].as_str().unwrap();
     let me = app
-        .gql_as(token, "{ me { role distributor { nationalId branches { isCentral } } } }", json!({}))
+        .gql_as(
+            token,
+            "{ me { role distributor { nationalId branches { isCentral } } } }",
+            json!({}),
+        )
         .await;
     assert_eq!(me["data"]["me"]["distributor"]["nationalId"], "10101234565");
-    assert_eq!(me["data"]["me"]["distributor"]["branches"][0]["isCentral"], true);
+    assert_eq!(
+        me["data"]["me"]["distributor"]["branches"][0]["isCentral"],
+        true
+    );
 
     // The same national ID again: CONFLICT.
     let mut again = distributor_input();
     again["userCode"] = json!("dist-test-2");
-    let resp = app.gql_as(&admin, CREATE_DISTRIBUTOR, json!({ "i": again })).await;
+    let resp = app
+        .gql_as(&admin, CREATE_DISTRIBUTOR, json!({ "i": again }))
+        .await;
     assert_refused(&resp, "CONFLICT");
     // And the refused request left no account behind.
-    assert_refused(&app.login("dist-test-2", "Distributor-pass-1").await, "UNAUTHENTICATED");
+    assert_refused(
+        &app.login("dist-test-2", "Distributor-pass-1").await,
+        "UNAUTHENTICATED",
+    );
 }
 
 #[tokio::test]
@@ -125,11 +157,16 @@ async fn distributor_input_is_checked() {
         for (k, v) in change.as_object().unwrap() {
             input[k] = v.clone();
         }
-        let resp = app.gql_as(&admin, CREATE_DISTRIBUTOR, json!({ "i": input })).await;
+        let resp = app
+            .gql_as(&admin, CREATE_DISTRIBUTOR, json!({ "i": input }))
+            .await;
         assert_refused(&resp, "VALIDATION_FAILED");
         assert_eq!(resp["errors"][0]["extensions"]["field"], field, "{resp}");
     }
-    assert_refused(&app.login("dist-test", "Distributor-pass-1").await, "UNAUTHENTICATED");
+    assert_refused(
+        &app.login("dist-test", "Distributor-pass-1").await,
+        "UNAUTHENTICATED",
+    );
 }
 
 #[tokio::test]
@@ -138,17 +175,30 @@ async fn only_admins_may_run_admin_operations() {
     for role in [Role::Officer, Role::Distributor, Role::UniversityReviewer] {
         let token = app.login_as(role).await;
         let resp = app
-            .gql_as(&token, CREATE_STAFF, json!({ "i": reviewer_input("rev-2") }))
+            .gql_as(
+                &token,
+                CREATE_STAFF,
+                json!({ "i": reviewer_input("rev-2") }),
+            )
             .await;
         assert_refused(&resp, "FORBIDDEN");
         let resp = app
-            .gql_as(&token, CREATE_DISTRIBUTOR, json!({ "i": distributor_input() }))
+            .gql_as(
+                &token,
+                CREATE_DISTRIBUTOR,
+                json!({ "i": distributor_input() }),
+            )
             .await;
         assert_refused(&resp, "FORBIDDEN");
     }
-    let resp = app.gql(CREATE_STAFF, json!({ "i": reviewer_input("rev-2") })).await;
+    let resp = app
+        .gql(CREATE_STAFF, json!({ "i": reviewer_input("rev-2") }))
+        .await;
     assert_refused(&resp, "UNAUTHENTICATED");
-    assert_refused(&app.login("rev-2", "Reviewer-pass-1").await, "UNAUTHENTICATED");
+    assert_refused(
+        &app.login("rev-2", "Reviewer-pass-1").await,
+        "UNAUTHENTICATED",
+    );
 }
 
 #[tokio::test]
@@ -156,7 +206,12 @@ async fn admin_actions_are_in_the_event_log() {
     use diesel_async::RunQueryDsl;
     let app = TestApp::spawn().await;
     let admin = app.login_as(Role::DirectorateAdmin).await;
-    app.gql_as(&admin, CREATE_STAFF, json!({ "i": reviewer_input("rev-3") })).await;
+    app.gql_as(
+        &admin,
+        CREATE_STAFF,
+        json!({ "i": reviewer_input("rev-3") }),
+    )
+    .await;
     #[derive(diesel::QueryableByName, Debug)]
     struct Row {
         #[diesel(sql_type = diesel::sql_types::Text)]
@@ -175,6 +230,8 @@ async fn admin_actions_are_in_the_event_log() {
     assert_eq!(rows[0].action, "CREATE_STAFF_ACCOUNT");
     assert_eq!(rows[0].actor_role.as_deref(), Some("DIRECTORATE_ADMIN"));
     // The log is append-only.
-    let update = diesel::sql_query("UPDATE events SET note = 'x'").execute(&mut conn).await;
+    let update = diesel::sql_query("UPDATE events SET note = 'x'")
+        .execute(&mut conn)
+        .await;
     assert!(update.is_err());
 }

@@ -28,7 +28,8 @@ fn server_url() -> &'static str {
             db_statement_timeout_ms: 30_000,
             db_acquire_timeout_ms: 10_000,
         };
-        let (url, _) = embedded::resolve_database_url(&cfg).expect("a PostgreSQL server for the tests");
+        let (url, _) =
+            embedded::resolve_database_url(&cfg).expect("a PostgreSQL server for the tests");
         let (admin, _) = store::split_database_url(&url).expect("a database URL");
         admin.trim_end_matches("/postgres").to_string()
     })
@@ -49,7 +50,10 @@ async fn admin_exec(sql: &str) -> anyhow::Result<()> {
 /// Name of the template: a digest of the migrations, so a change of them makes a new one.
 fn template_name() -> String {
     let mut hasher = Sha256::new();
-    let mut paths: Vec<_> = walk(std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations")));
+    let mut paths: Vec<_> = walk(std::path::Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/migrations"
+    )));
     paths.sort();
     for p in paths {
         hasher.update(p.to_string_lossy().as_bytes());

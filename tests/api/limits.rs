@@ -3,7 +3,11 @@
 use crate::harness::*;
 use serde_json::{Value, json};
 
-async fn post_raw(app: &TestApp, content_type: &str, body: impl Into<reqwest::Body>) -> (u16, Value) {
+async fn post_raw(
+    app: &TestApp,
+    content_type: &str,
+    body: impl Into<reqwest::Body>,
+) -> (u16, Value) {
     let resp = app
         .client
         .post(app.url("/graphql"))
@@ -33,7 +37,12 @@ async fn a_batch_array_is_refused() {
     let (status, resp) = post_raw(&app, "application/json", body).await;
     assert_eq!(status, 400);
     assert_refused(&resp, "VALIDATION_FAILED");
-    assert!(resp["errors"][0]["message"].as_str().unwrap().contains("batch"));
+    assert!(
+        resp["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("batch")
+    );
 }
 
 #[tokio::test]
@@ -50,7 +59,11 @@ async fn invalid_json_is_refused() {
 #[tokio::test]
 async fn syntax_and_schema_errors_carry_a_code() {
     let app = TestApp::spawn().await;
-    for q in ["{ provinces { id ", "{ noSuchField }", "{ provinces { id(x: 1) } }"] {
+    for q in [
+        "{ provinces { id ",
+        "{ noSuchField }",
+        "{ provinces { id(x: 1) } }",
+    ] {
         let resp = app.gql(q, json!({})).await;
         assert_refused(&resp, "VALIDATION_FAILED");
     }
@@ -77,31 +90,58 @@ async fn a_query_too_deep_is_refused() {
     let resp = app.gql(&nested(20), json!({})).await;
     assert_refused(&resp, "VALIDATION_FAILED");
     assert!(resp["data"].is_null());
-    assert!(resp["errors"][0]["message"].as_str().unwrap().contains("nested too deep"), "{resp}");
+    assert!(
+        resp["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("nested too deep"),
+        "{resp}"
+    );
 }
 
 #[tokio::test]
 async fn a_query_too_complex_is_refused() {
     let app = TestApp::spawn().await;
     let fields = "id name nameFa ".repeat(150);
-    let resp = app.gql(&format!("{{ provinces {{ {fields} }} }}"), json!({})).await;
+    let resp = app
+        .gql(&format!("{{ provinces {{ {fields} }} }}"), json!({}))
+        .await;
     assert_refused(&resp, "VALIDATION_FAILED");
-    assert!(resp["errors"][0]["message"].as_str().unwrap().contains("complex"), "{resp}");
+    assert!(
+        resp["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("complex"),
+        "{resp}"
+    );
 }
 
 #[tokio::test]
 async fn too_many_aliases_are_refused() {
     let app = TestApp::spawn().await;
-    let ok: String = (0..5).map(|i| format!("a{i}: fieldsOfStudy {{ id }} ")).collect();
+    let ok: String = (0..5)
+        .map(|i| format!("a{i}: fieldsOfStudy {{ id }} "))
+        .collect();
     assert!(app.gql(&format!("{{ {ok} }}"), json!({})).await["errors"].is_null());
-    let many: String = (0..31).map(|i| format!("a{i}: fieldsOfStudy {{ id }} ")).collect();
+    let many: String = (0..31)
+        .map(|i| format!("a{i}: fieldsOfStudy {{ id }} "))
+        .collect();
     let resp = app.gql(&format!("{{ {many} }}"), json!({})).await;
     assert_refused(&resp, "VALIDATION_FAILED");
-    assert!(resp["errors"][0]["message"].as_str().unwrap().contains("aliases"), "{resp}");
+    assert!(
+        resp["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("aliases"),
+        "{resp}"
+    );
     // Aliases hidden in fragments count too.
     let frag: String = (0..31).map(|i| format!("n{i}: name ")).collect();
     let resp = app
-        .gql(&format!("{{ provinces {{ ...F }} }} fragment F on Province {{ {frag} }}"), json!({}))
+        .gql(
+            &format!("{{ provinces {{ ...F }} }} fragment F on Province {{ {frag} }}"),
+            json!({}),
+        )
         .await;
     assert_refused(&resp, "VALIDATION_FAILED");
 }
@@ -109,17 +149,34 @@ async fn too_many_aliases_are_refused() {
 #[tokio::test]
 async fn introspection_and_suggestions_are_off_in_production_mode() {
     let dev = TestApp::spawn().await;
-    let resp = dev.gql("{ __schema { queryType { name } } }", json!({})).await;
+    let resp = dev
+        .gql("{ __schema { queryType { name } } }", json!({}))
+        .await;
     assert_eq!(resp["data"]["__schema"]["queryType"]["name"], "QueryRoot");
     let resp = dev.gql("{ provinc { id } }", json!({})).await;
-    assert!(resp["errors"][0]["message"].as_str().unwrap().contains("Did you mean"));
+    assert!(
+        resp["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Did you mean")
+    );
 
     let prod = TestApp::spawn_with(|c| c.production = true).await;
-    let resp = prod.gql("{ __schema { queryType { name } } }", json!({})).await;
-    assert!(resp["data"]["__schema"].is_null() || !resp["errors"].is_null(), "{resp}");
+    let resp = prod
+        .gql("{ __schema { queryType { name } } }", json!({}))
+        .await;
+    assert!(
+        resp["data"]["__schema"].is_null() || !resp["errors"].is_null(),
+        "{resp}"
+    );
     let resp = prod.gql("{ provinc { id } }", json!({})).await;
     assert_refused(&resp, "VALIDATION_FAILED");
-    assert!(!resp["errors"][0]["message"].as_str().unwrap().contains("Did you mean"));
+    assert!(
+        !resp["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Did you mean")
+    );
 
     // Introspection can be switched back on explicitly.
     let prod_open = TestApp::spawn_with(|c| {
@@ -127,6 +184,8 @@ async fn introspection_and_suggestions_are_off_in_production_mode() {
         c.introspection = Some(true);
     })
     .await;
-    let resp = prod_open.gql("{ __schema { queryType { name } } }", json!({})).await;
+    let resp = prod_open
+        .gql("{ __schema { queryType { name } } }", json!({}))
+        .await;
     assert_eq!(resp["data"]["__schema"]["queryType"]["name"], "QueryRoot");
 }

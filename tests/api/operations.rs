@@ -42,14 +42,18 @@ async fn health_readiness_metrics_and_request_ids() {
         "db_pool_available",
         "db_queries_total",
     ] {
-        assert!(metrics.contains(needle), "{needle} missing from:\n{metrics}");
+        assert!(
+            metrics.contains(needle),
+            "{needle} missing from:\n{metrics}"
+        );
     }
 }
 
 #[test]
 fn the_checked_in_schema_matches_the_code() {
-    let checked_in = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/schema.graphql"))
-        .expect("schema.graphql");
+    let checked_in =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/schema.graphql"))
+            .expect("schema.graphql");
     let generated = officer_registry::graphql::sdl();
     assert!(
         checked_in == generated,
@@ -62,11 +66,18 @@ fn the_checked_in_schema_matches_the_code() {
 
 #[test]
 fn a_database_down_at_start_up_stops_the_server_with_a_clear_message() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     // Nothing listens on `port` once the listener above is dropped.
     let out = Command::new(BIN)
         .args(["serve", "--bind-addr", "127.0.0.1:0"])
-        .env("DATABASE_URL", format!("postgres://postgres@127.0.0.1:{port}/officer_registry"))
+        .env(
+            "DATABASE_URL",
+            format!("postgres://postgres@127.0.0.1:{port}/officer_registry"),
+        )
         .env("JWT_SECRET", JWT_SECRET)
         .output()
         .unwrap();
@@ -108,9 +119,16 @@ async fn create_admin_command_makes_an_admin_who_can_sign_in() {
         .output()
         .await
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let login = app.login("chief", "Chief-password-1").await;
-    assert_eq!(login["data"]["login"]["viewer"]["role"], "DIRECTORATE_ADMIN");
+    assert_eq!(
+        login["data"]["login"]["viewer"]["role"],
+        "DIRECTORATE_ADMIN"
+    );
 
     // A weak password is refused, and so is a taken user code.
     let out = tokio::process::Command::new(BIN)
@@ -187,7 +205,10 @@ async fn a_database_that_goes_away_and_comes_back() {
     let proxy = Proxy::start(upstream).await;
     let mut via_proxy = direct.clone();
     via_proxy.set_port(Some(proxy.port)).unwrap();
-    let app = TestApp::spawn_on(db, via_proxy.as_str(), |c| c.db.db_acquire_timeout_ms = 1_000).await;
+    let app = TestApp::spawn_on(db, via_proxy.as_str(), |c| {
+        c.db.db_acquire_timeout_ms = 1_000
+    })
+    .await;
     let token = app.login_as(Role::Officer).await;
     let me = "{ me { userCode } }";
     assert!(app.gql_as(&token, me, json!({})).await["errors"].is_null());
@@ -203,12 +224,28 @@ async fn a_database_that_goes_away_and_comes_back() {
         assert!(!text.to_lowercase().contains(leak), "{leak} leaked: {text}");
     }
     // The liveness probe stays up: the process is fine, its database is not.
-    assert_eq!(app.client.get(app.url("/healthz")).send().await.unwrap().status(), 200);
+    assert_eq!(
+        app.client
+            .get(app.url("/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
 
     proxy.restore();
     let mut ready_again = false;
     for _ in 0..50 {
-        if app.client.get(app.url("/readyz")).send().await.unwrap().status() == 200 {
+        if app
+            .client
+            .get(app.url("/readyz"))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            == 200
+        {
             ready_again = true;
             break;
         }
@@ -224,10 +261,15 @@ fn a_private_cluster_starts_when_no_server_is_configured() {
     use officer_registry::store::embedded::PrivateCluster;
     let dir = std::env::temp_dir().join(format!("or-private-{}", uuid::Uuid::new_v4().simple()));
     let cluster = PrivateCluster::start(&dir).expect("private cluster");
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     rt.block_on(async {
         let url = cluster.url("officer_registry");
-        officer_registry::store::create_database_if_missing(&url).await.unwrap();
+        officer_registry::store::create_database_if_missing(&url)
+            .await
+            .unwrap();
         let applied = officer_registry::store::run_migrations(&url).await.unwrap();
         assert!(applied >= 3);
         // Started again on the same folder: the running cluster is reused.

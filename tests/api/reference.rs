@@ -37,7 +37,10 @@ async fn provinces_cities_and_universities() {
 async fn fields_of_study_carry_eligibility() {
     let app = TestApp::spawn().await;
     let resp = app
-        .gql("{ fieldsOfStudy { id code name nameFa eligible } }", json!({}))
+        .gql(
+            "{ fieldsOfStudy { id code name nameFa eligible } }",
+            json!({}),
+        )
         .await;
     let fields = resp["data"]["fieldsOfStudy"].as_array().unwrap();
     assert!(fields.len() >= 10);
@@ -65,7 +68,11 @@ async fn one_query_for_all_provinces_costs_a_few_statements() {
         .await;
     assert!(resp["errors"].is_null());
     let after = statements(&app).await;
-    assert!(after - before <= 8, "{} statements for 31 provinces", after - before);
+    assert!(
+        after - before <= 8,
+        "{} statements for 31 provinces",
+        after - before
+    );
 }
 
 /// Number of statements the app has run so far.
