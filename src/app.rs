@@ -5,6 +5,7 @@ use std::sync::atomic::AtomicU64;
 
 use crate::auth::TokenKeys;
 use crate::config::{Config, DatabaseConfig};
+use crate::integrations::storage::DocumentStore;
 use crate::store::{self, DbPool, embedded};
 
 /// Everything a request handler needs, shared by all requests.
@@ -17,6 +18,8 @@ pub struct App {
     pub tokens: TokenKeys,
     /// Statements run through the pool so far.
     pub queries: Arc<AtomicU64>,
+    /// Where uploaded documents are kept.
+    pub documents: DocumentStore,
 }
 
 impl App {
@@ -32,11 +35,27 @@ impl App {
         let queries = Arc::new(AtomicU64::new(0));
         let pool = store::build_pool(database_url, &config.db, queries.clone())?;
         let tokens = TokenKeys::new(secret.as_bytes(), config.access_token_ttl_secs);
+        let documents = match &config.s3_bucket {
+            Some(bucket) => DocumentStore::s3(
+                bucket,
+                config.s3_endpoint.as_deref(),
+                &config.s3_region,
+                config.s3_access_key_id.as_deref().unwrap_or_default(),
+                config.s3_secret_access_key.as_deref().unwrap_or_default(),
+            )?,
+            None => DocumentStore::local(
+                &config
+                    .documents_dir
+                    .clone()
+                    .unwrap_or_else(|| config.db.data_dir.join("documents")),
+            )?,
+        };
         Ok(Arc::new(Self {
             config,
             pool,
             tokens,
             queries,
+            documents,
         }))
     }
 }

@@ -129,3 +129,47 @@ pub fn new_refresh_token() -> String {
 pub fn refresh_token_hash(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
 }
+
+/// Claims of a short-lived download link for one document.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DownloadClaims {
+    /// The user the link was made for.
+    pub sub: Uuid,
+    /// The document.
+    pub doc: Uuid,
+    /// Expires at (seconds since the epoch).
+    pub exp: i64,
+    /// Issuer.
+    pub iss: String,
+}
+
+/// Lifetime of a download link, in seconds.
+pub const DOWNLOAD_TTL_SECS: i64 = 300;
+
+impl TokenKeys {
+    /// A download token for `doc`, valid for [`DOWNLOAD_TTL_SECS`], bound to `user`.
+    pub fn issue_download(&self, user: Uuid, doc: Uuid) -> anyhow::Result<String> {
+        let claims = DownloadClaims {
+            sub: user,
+            doc,
+            exp: Utc::now().timestamp() + DOWNLOAD_TTL_SECS,
+            iss: ISSUER.to_string(),
+        };
+        Ok(jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            &self.encoding,
+        )?)
+    }
+
+    /// Checks a download token.
+    pub fn verify_download(&self, token: &str) -> Result<DownloadClaims, TokenError> {
+        match jsonwebtoken::decode::<DownloadClaims>(token, &self.decoding, &self.validation) {
+            Ok(data) => Ok(data.claims),
+            Err(e) if matches!(e.kind(), jsonwebtoken::errors::ErrorKind::ExpiredSignature) => {
+                Err(TokenError::Expired)
+            }
+            Err(_) => Err(TokenError::Invalid),
+        }
+    }
+}

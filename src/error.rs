@@ -62,6 +62,8 @@ pub struct AppError {
     pub field: Option<String>,
     /// Seconds until a retry may succeed, for `RATE_LIMITED`.
     pub retry_after_secs: Option<i64>,
+    /// More structured details, merged into `extensions` (e.g. `missing`).
+    pub details: Option<Box<serde_json::Value>>,
     /// The hidden cause of an `INTERNAL` error (logged, never shown).
     pub source: Option<anyhow::Error>,
 }
@@ -78,6 +80,7 @@ impl AppError {
             message_fa: message_fa.into(),
             field: None,
             retry_after_secs: None,
+            details: None,
             source: None,
         }
     }
@@ -202,6 +205,13 @@ impl From<AppError> for async_graphql::Error {
             }
             if let Some(secs) = e.retry_after_secs {
                 ext.set("retryAfterSeconds", secs);
+            }
+            if let Some(serde_json::Value::Object(details)) = e.details.as_deref() {
+                for (k, v) in details {
+                    if let Ok(v) = async_graphql::Value::from_json(v.clone()) {
+                        ext.set(k, v);
+                    }
+                }
             }
         })
     }

@@ -14,4 +14,6 @@ pub mod domain;
 pub mod error;
 pub mod graphql;
 pub mod http;
+pub mod integrations;
 pub mod store;
+pub mod workflow;

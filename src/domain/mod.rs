@@ -1,6 +1,9 @@
 //! Domain layer: roles, rules, validation and state machines. No I/O here.
 
+pub mod jalali;
 pub mod normalize;
+pub mod officer;
+pub mod qualification;
 
 use async_graphql::Enum;
 

@@ -40,6 +40,26 @@ impl Viewer {
         let loaders = ctx.data_unchecked::<Loaders>();
         Ok(loaders.load_one(UniversityId(id)).await?.map(University))
     }
+    /// For an officer's account: the officer.
+    async fn officer(&self, ctx: &Context<'_>) -> Result<Option<super::officers::Officer>> {
+        if self.0.role() != Role::Officer {
+            return Ok(None);
+        }
+        // Only the officer itself sees its own profile through the viewer.
+        let Ok(me) = current_user(ctx) else {
+            return Ok(None);
+        };
+        if me.id != self.0.id {
+            return Ok(None);
+        }
+        let mut conn = store::conn(&app(ctx).pool).await?;
+        Ok(crate::store::officers::by_user(&mut conn, self.0.id)
+            .await?
+            .map(|row| super::officers::Officer {
+                row,
+                visibility: super::officers::Visibility::Full,
+            }))
+    }
     /// For a distributor's account: the distributor.
     async fn distributor(&self, ctx: &Context<'_>) -> Result<Option<Distributor>> {
         let Some(id) = self.0.distributor_id else {

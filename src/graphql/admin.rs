@@ -11,6 +11,7 @@ use super::distributors::Distributor;
 use super::guards::RoleGuard;
 use super::reference::parse_ref_id;
 use crate::auth;
+use crate::domain::qualification::RequestKind;
 use crate::domain::{self, DistributorKind, Role, normalize};
 use crate::error::{AppError, AppResult};
 use crate::store::{self, distributors, events, reference, users};
@@ -240,6 +241,85 @@ impl AdminMutation {
         Ok(Distributor(distributor))
     }
 }
+
+#[Object]
+impl AdminReferenceMutation {
+    /// Marks a field of study eligible or not for technical officers (R4); applies to
+    /// submissions from now on. Admins only.
+    #[graphql(guard = "RoleGuard::new(&[Role::DirectorateAdmin])")]
+    async fn set_field_of_study_eligibility(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        eligible: bool,
+    ) -> Result<super::reference::FieldOfStudy> {
+        let actor = current_user(ctx)?;
+        let id = parse_ref_id("id", &id)?;
+        let mut conn = store::conn(&app(ctx).pool).await?;
+        let field = conn
+            .transaction::<_, AppError, _>(async move |conn| {
+                let field = reference::set_field_eligibility(conn, id, eligible)
+                    .await?
+                    .ok_or_else(AppError::not_found)?;
+                events::append(
+                    conn,
+                    events::NewEvent::new(
+                        Some((actor.id, actor.role)),
+                        "field_of_study",
+                        id,
+                        "SET_ELIGIBILITY",
+                    )
+                    .with_data(serde_json::json!({ "eligible": eligible })),
+                )
+                .await?;
+                Ok(field)
+            })
+            .await?;
+        Ok(super::reference::FieldOfStudy(field))
+    }
+
+    /// Sets the review fee of a kind of request, in Rials (1 to 2,147,483,647, the range of
+    /// GraphQL's Int); requests approved from now on are charged it (R9). Admins only.
+    #[graphql(guard = "RoleGuard::new(&[Role::DirectorateAdmin])")]
+    async fn set_review_fee(
+        &self,
+        ctx: &Context<'_>,
+        kind: RequestKind,
+        amount_rials: i32,
+    ) -> Result<i32> {
+        let actor = current_user(ctx)?;
+        if amount_rials <= 0 {
+            return Err(AppError::validation(
+                "amountRials",
+                "the fee must be a positive number of Rials",
+                "مبلغ هزینه بررسی باید مثبت باشد",
+            )
+            .into());
+        }
+        let mut conn = store::conn(&app(ctx).pool).await?;
+        conn.transaction::<_, AppError, _>(async move |conn| {
+            store::qualification::set_fee(conn, kind, i64::from(amount_rials)).await?;
+            events::append(
+                conn,
+                events::NewEvent::new(
+                    Some((actor.id, actor.role)),
+                    "review_fee",
+                    kind.as_str(),
+                    "SET_REVIEW_FEE",
+                )
+                .with_data(serde_json::json!({ "amountRials": amount_rials })),
+            )
+            .await?;
+            Ok(())
+        })
+        .await?;
+        Ok(amount_rials)
+    }
+}
+
+/// Admin operations on reference data.
+#[derive(Default)]
+pub struct AdminReferenceMutation;
 
 fn unknown_university() -> AppError {
     AppError::validation("universityId", "unknown university", "دانشگاه نامعتبر است")

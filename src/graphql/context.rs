@@ -62,3 +62,39 @@ pub fn client_addr(ctx: &Context<'_>) -> String {
         .map(|a| a.0.clone())
         .unwrap_or_else(|| "unknown".to_string())
 }
+
+/// Per-request cache of [`who`].
+#[derive(Default)]
+pub struct WhoCache(pub tokio::sync::OnceCell<crate::store::qualification::Who>);
+
+/// The caller as the workflows see it: role, officer and university. Loaded once per request.
+pub async fn who(ctx: &Context<'_>) -> AppResult<crate::store::qualification::Who> {
+    let user = current_user(ctx)?;
+    let load = async {
+        let app = app(ctx);
+        let mut conn = crate::store::conn(&app.pool).await?;
+        let account = crate::store::users::find(&mut conn, user.id)
+            .await?
+            .filter(|u| u.active)
+            .ok_or_else(|| {
+                AppError::unauthenticated("the account no longer exists or is disabled")
+            })?;
+        let officer_id = if user.role == Role::Officer {
+            crate::store::officers::by_user(&mut conn, user.id)
+                .await?
+                .map(|o| o.id)
+        } else {
+            None
+        };
+        Ok::<_, AppError>(crate::store::qualification::Who {
+            user_id: user.id,
+            role: account.role(),
+            officer_id,
+            university_id: account.university_id,
+        })
+    };
+    match ctx.data_opt::<WhoCache>() {
+        Some(cache) => cache.0.get_or_try_init(|| load).await.copied(),
+        None => load.await,
+    }
+}

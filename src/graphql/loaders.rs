@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use uuid::Uuid;
 
 use crate::error::AppError;
-use crate::store::{self, DbPool, distributors, reference};
+use crate::store::{self, DbPool, distributors, officers, qualification, reference, users};
 
 /// The loader of the request; one instance serves every key type below.
 pub struct StoreLoader {
@@ -42,6 +42,25 @@ pub struct DistributorId(pub Uuid);
 /// Key: the branches of a distributor.
 #[derive(Clone, Copy, Hash, PartialEq, Eq)]
 pub struct BranchesOfDistributor(pub Uuid);
+
+/// Key: an officer by id.
+#[derive(Clone, Copy, Hash, PartialEq, Eq)]
+pub struct OfficerId(pub Uuid);
+/// Key: a user account by id.
+#[derive(Clone, Copy, Hash, PartialEq, Eq)]
+pub struct UserId(pub Uuid);
+/// Key: a field of study by id.
+#[derive(Clone, Copy, Hash, PartialEq, Eq)]
+pub struct FieldOfStudyId(pub i32);
+/// Key: the documents of a request.
+#[derive(Clone, Copy, Hash, PartialEq, Eq)]
+pub struct DocumentsOfRequest(pub Uuid);
+/// Key: the deficiencies of a request.
+#[derive(Clone, Copy, Hash, PartialEq, Eq)]
+pub struct DeficienciesOfRequest(pub Uuid);
+/// Key: the history of a request.
+#[derive(Clone, Copy, Hash, PartialEq, Eq)]
+pub struct HistoryOfRequest(pub Uuid);
 
 type LoadResult<K, V> = Result<HashMap<K, V>, async_graphql::Error>;
 
@@ -142,6 +161,91 @@ impl Loader<BranchesOfDistributor> for StoreLoader {
             .map_err(err)?;
         Ok(group(keys, rows, |r| {
             BranchesOfDistributor(r.distributor_id)
+        }))
+    }
+}
+
+impl Loader<OfficerId> for StoreLoader {
+    type Value = officers::Officer;
+    type Error = async_graphql::Error;
+    async fn load(&self, keys: &[OfficerId]) -> LoadResult<OfficerId, Self::Value> {
+        let mut conn = store::conn(&self.pool).await.map_err(err)?;
+        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+        let rows = officers::by_ids(&mut conn, &ids).await.map_err(err)?;
+        Ok(rows.into_iter().map(|r| (OfficerId(r.id), r)).collect())
+    }
+}
+
+impl Loader<UserId> for StoreLoader {
+    type Value = users::User;
+    type Error = async_graphql::Error;
+    async fn load(&self, keys: &[UserId]) -> LoadResult<UserId, Self::Value> {
+        let mut conn = store::conn(&self.pool).await.map_err(err)?;
+        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+        let rows = users::by_ids(&mut conn, &ids).await.map_err(err)?;
+        Ok(rows.into_iter().map(|r| (UserId(r.id), r)).collect())
+    }
+}
+
+impl Loader<FieldOfStudyId> for StoreLoader {
+    type Value = reference::FieldOfStudy;
+    type Error = async_graphql::Error;
+    async fn load(&self, keys: &[FieldOfStudyId]) -> LoadResult<FieldOfStudyId, Self::Value> {
+        let mut conn = store::conn(&self.pool).await.map_err(err)?;
+        let ids: Vec<i32> = keys.iter().map(|k| k.0).collect();
+        let rows = reference::fields_by_ids(&mut conn, &ids)
+            .await
+            .map_err(err)?;
+        Ok(rows
+            .into_iter()
+            .map(|r| (FieldOfStudyId(r.id), r))
+            .collect())
+    }
+}
+
+impl Loader<DocumentsOfRequest> for StoreLoader {
+    type Value = Vec<qualification::Document>;
+    type Error = async_graphql::Error;
+    async fn load(
+        &self,
+        keys: &[DocumentsOfRequest],
+    ) -> LoadResult<DocumentsOfRequest, Self::Value> {
+        let mut conn = store::conn(&self.pool).await.map_err(err)?;
+        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+        let rows = qualification::documents_of(&mut conn, &ids)
+            .await
+            .map_err(err)?;
+        Ok(group(keys, rows, |r| DocumentsOfRequest(r.request_id)))
+    }
+}
+
+impl Loader<DeficienciesOfRequest> for StoreLoader {
+    type Value = Vec<qualification::Deficiency>;
+    type Error = async_graphql::Error;
+    async fn load(
+        &self,
+        keys: &[DeficienciesOfRequest],
+    ) -> LoadResult<DeficienciesOfRequest, Self::Value> {
+        let mut conn = store::conn(&self.pool).await.map_err(err)?;
+        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+        let rows = qualification::deficiencies_of(&mut conn, &ids)
+            .await
+            .map_err(err)?;
+        Ok(group(keys, rows, |r| DeficienciesOfRequest(r.request_id)))
+    }
+}
+
+impl Loader<HistoryOfRequest> for StoreLoader {
+    type Value = Vec<qualification::Event>;
+    type Error = async_graphql::Error;
+    async fn load(&self, keys: &[HistoryOfRequest]) -> LoadResult<HistoryOfRequest, Self::Value> {
+        let mut conn = store::conn(&self.pool).await.map_err(err)?;
+        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+        let rows = qualification::history_of(&mut conn, &ids)
+            .await
+            .map_err(err)?;
+        Ok(group(keys, rows, |r| {
+            HistoryOfRequest(r.entity_id.parse().unwrap_or_default())
         }))
     }
 }

@@ -7,7 +7,11 @@ pub mod distributors;
 pub mod extensions;
 pub mod guards;
 pub mod loaders;
+pub mod officers;
+pub mod pagination;
+pub mod qualification;
 pub mod reference;
+pub mod scalars;
 
 use async_graphql::{EmptySubscription, MergedObject, Schema};
 use std::sync::Arc;
@@ -17,11 +21,22 @@ use crate::config::Config;
 
 /// Root query.
 #[derive(MergedObject, Default)]
-pub struct QueryRoot(accounts::AccountsQuery, reference::ReferenceQuery);
+pub struct QueryRoot(
+    accounts::AccountsQuery,
+    reference::ReferenceQuery,
+    officers::OfficersQuery,
+    qualification::QualificationQuery,
+);
 
 /// Root mutation.
 #[derive(MergedObject, Default)]
-pub struct MutationRoot(accounts::AccountsMutation, admin::AdminMutation);
+pub struct MutationRoot(
+    accounts::AccountsMutation,
+    officers::OfficersMutation,
+    qualification::QualificationMutation,
+    admin::AdminMutation,
+    admin::AdminReferenceMutation,
+);
 
 /// The schema type.
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;

@@ -135,6 +135,7 @@ pub async fn graphql_handler(
     let request = request
         .data(authenticate(&state, &headers))
         .data(ClientAddr(client_addr(&state, &headers, peer)))
-        .data(new_loaders(state.app.pool.clone()));
+        .data(new_loaders(state.app.pool.clone()))
+        .data(crate::graphql::context::WhoCache::default());
     GraphQLResponse::from(state.schema.execute(request).await).into_response()
 }

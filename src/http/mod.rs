@@ -1,5 +1,6 @@
 //! HTTP routes: `/graphql`, `/healthz`, `/readyz`, `/metrics`.
 
+mod documents;
 mod graphql;
 
 use axum::Router;
@@ -54,6 +55,7 @@ pub fn router(app: Arc<App>) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     Router::new()
         .route("/graphql", post(graphql::graphql_handler))
+        .route("/documents/{id}", get(documents::download))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics_text))

@@ -6,6 +6,8 @@
 pub mod distributors;
 pub mod embedded;
 pub mod events;
+pub mod officers;
+pub mod qualification;
 pub mod reference;
 pub mod schema;
 pub mod sessions;

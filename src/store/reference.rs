@@ -142,3 +142,29 @@ pub async fn university_exists(conn: &mut AsyncPgConnection, id: i32) -> AppResu
             .await?,
     )
 }
+
+/// Fields of study by id.
+pub async fn fields_by_ids(
+    conn: &mut AsyncPgConnection,
+    ids: &[i32],
+) -> AppResult<Vec<FieldOfStudy>> {
+    Ok(fields_of_study::table
+        .filter(fields_of_study::id.eq_any(ids))
+        .select(FieldOfStudy::as_select())
+        .load(conn)
+        .await?)
+}
+
+/// Sets the eligibility of a field of study (R4); returns it, or `None` when unknown.
+pub async fn set_field_eligibility(
+    conn: &mut AsyncPgConnection,
+    id: i32,
+    eligible: bool,
+) -> AppResult<Option<FieldOfStudy>> {
+    Ok(diesel::update(fields_of_study::table.find(id))
+        .set(fields_of_study::eligible.eq(eligible))
+        .returning(FieldOfStudy::as_returning())
+        .get_result(conn)
+        .await
+        .optional()?)
+}

@@ -154,6 +154,97 @@ diesel::joinable!(universities -> provinces (province_id));
 diesel::joinable!(branches -> distributors (distributor_id));
 diesel::joinable!(sessions -> users (user_id));
 
+diesel::table! {
+    officers (id) {
+        id -> Uuid,
+        user_id -> Uuid,
+        national_code -> Text,
+        birth_date -> Date,
+        first_name -> Text,
+        last_name -> Text,
+        father_name -> Nullable<Text>,
+        gender -> Nullable<Text>,
+        birth_certificate_number -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        mobile -> Text,
+        email -> Nullable<Text>,
+        postal_address -> Nullable<Text>,
+        province_id -> Nullable<Int4>,
+        city_id -> Nullable<Int4>,
+        field_of_study_id -> Nullable<Int4>,
+        degree_level -> Nullable<Text>,
+        qualification_status -> Text,
+        qualified_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    qualification_requests (id) {
+        id -> Uuid,
+        officer_id -> Uuid,
+        kind -> Text,
+        status -> Text,
+        first_name -> Nullable<Text>,
+        last_name -> Nullable<Text>,
+        father_name -> Nullable<Text>,
+        gender -> Nullable<Text>,
+        birth_certificate_number -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        mobile -> Nullable<Text>,
+        email -> Nullable<Text>,
+        postal_address -> Nullable<Text>,
+        province_id -> Nullable<Int4>,
+        city_id -> Nullable<Int4>,
+        field_of_study_id -> Nullable<Int4>,
+        degree_level -> Nullable<Text>,
+        university_id -> Nullable<Int4>,
+        assigned_reviewer_id -> Nullable<Uuid>,
+        fee_rials -> Nullable<Int8>,
+        rejection_reason -> Nullable<Text>,
+        submitted_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    documents (id) {
+        id -> Uuid,
+        request_id -> Uuid,
+        officer_id -> Uuid,
+        kind -> Text,
+        file_name -> Text,
+        content_type -> Text,
+        size_bytes -> Int8,
+        sha256 -> Text,
+        storage_key -> Text,
+        uploaded_by -> Uuid,
+        current_for_officer -> Bool,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    deficiencies (id) {
+        id -> Uuid,
+        request_id -> Uuid,
+        round -> Int4,
+        field -> Nullable<Text>,
+        document_kind -> Nullable<Text>,
+        description -> Text,
+        resolved -> Bool,
+        reported_by -> Uuid,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(officers -> users (user_id));
+diesel::joinable!(qualification_requests -> officers (officer_id));
+diesel::joinable!(documents -> qualification_requests (request_id));
+diesel::joinable!(deficiencies -> qualification_requests (request_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     provinces,
     cities,
@@ -169,4 +260,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     sessions,
     login_throttle,
     events,
+    officers,
+    qualification_requests,
+    documents,
+    deficiencies,
 );

@@ -88,3 +88,12 @@ pub async fn set_password(conn: &mut AsyncPgConnection, id: Uuid, hash: &str) ->
         .await?;
     Ok(())
 }
+
+/// Users by id.
+pub async fn by_ids(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> AppResult<Vec<User>> {
+    Ok(users::table
+        .filter(users::id.eq_any(ids))
+        .select(User::as_select())
+        .load(conn)
+        .await?)
+}

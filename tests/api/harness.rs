@@ -191,6 +191,8 @@ pub fn test_config() -> Config {
     config.db.db_pool_size = 8;
     config.db.db_acquire_timeout_ms = 3_000;
     config.bind_addr = "127.0.0.1:0".parse().expect("addr");
+    config.documents_dir =
+        Some(std::env::temp_dir().join(format!("or-test-docs-{}", uuid::Uuid::new_v4().simple())));
     config
 }
 
@@ -332,6 +334,165 @@ impl TestApp {
 
 /// Tehran University of Medical Sciences (seeded reference data).
 pub const TEHRAN_UNIVERSITY: i32 = 281;
+/// Iran University of Medical Sciences (covers Shahriar, among others).
+pub const IRAN_UNIVERSITY: i32 = 283;
+/// Tabriz University of Medical Sciences (East Azerbaijan's default).
+pub const TABRIZ_UNIVERSITY: i32 = 101;
+/// Tehran province and some of its cities.
+pub const TEHRAN_PROVINCE: &str = "28";
+pub const TEHRAN_CITY: &str = "2801";
+/// East Azerbaijan and Tabriz.
+pub const EAST_AZERBAIJAN: &str = "10";
+pub const TABRIZ_CITY: &str = "1001";
+
+/// A minimal PDF.
+pub const PDF: &[u8] =
+    b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
+/// A minimal PNG header.
+pub const PNG: &[u8] = &[
+    0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, b'I', b'H', b'D', b'R', 0, 0, 0,
+    1, 0, 0, 0, 1, 8, 2, 0, 0, 0, 0x90, 0x77, 0x53, 0xDE,
+];
+/// A minimal JPEG header.
+pub const JPEG: &[u8] = &[
+    0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, b'J', b'F', b'I', b'F', 0x00, 0x01, 0x01, 0x00, 0x00, 0x01,
+    0x00, 0x01, 0x00, 0x00, 0xFF, 0xD9,
+];
+/// The start of an ELF executable.
+pub const ELF: &[u8] = &[
+    0x7F, b'E', b'L', b'F', 2, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0x3E, 0,
+];
+
+/// Computes a valid national code from 9 digits.
+pub fn national_code(first9: u64) -> String {
+    let base = format!("{first9:09}");
+    let digits: Vec<u32> = base.chars().filter_map(|c| c.to_digit(10)).collect();
+    let s: u32 = digits
+        .iter()
+        .enumerate()
+        .map(|(i, d)| d * (10 - i as u32))
+        .sum();
+    let r = s % 11;
+    let check = if r < 2 { r } else { 11 - r };
+    format!("{base}{check}")
+}
+
+/// An officer registered through the API.
+pub struct TestOfficer {
+    pub user_code: String,
+    pub officer_id: String,
+    pub token: String,
+    pub national_code: String,
+}
+
+const REGISTER: &str = "mutation($i: RegisterOfficerInput!) { registerOfficer(input: $i) { userCode officer { id nationalCode } } }";
+
+impl TestApp {
+    /// Registers an officer through `registerOfficer` and logs in.
+    pub async fn register_officer(&self) -> TestOfficer {
+        let n = self
+            .counter
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let code = national_code(100_000_000 + u64::from(n) * 7919 + rand_suffix());
+        let resp = self
+            .gql(
+                REGISTER,
+                json!({ "i": {
+                    "nationalCode": code, "birthDate": "1990-03-21", "firstName": "علی",
+                    "lastName": "رضایی", "mobile": "09121234567", "password": PASSWORD,
+                }}),
+            )
+            .await;
+        let user_code = resp["data"]["registerOfficer"]["userCode"]
+            .as_str()
+            .unwrap_or_else(|| panic!("register failed: {resp}"))
+            .to_string();
+        let officer_id = resp["data"]["registerOfficer"]["officer"]["id"]
+            .as_str()
+            .expect("id")
+            .to_string();
+        let login = self.login(&user_code, PASSWORD).await;
+        let token = login["data"]["login"]["accessToken"]
+            .as_str()
+            .expect("token")
+            .to_string();
+        TestOfficer {
+            user_code,
+            officer_id,
+            token,
+            national_code: code,
+        }
+    }
+
+    /// Creates a reviewer of `university` and logs in; returns the access token.
+    pub async fn reviewer_of(&self, university: i32) -> String {
+        let n = self
+            .counter
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let code = format!("reviewer-{university}-{n}");
+        officer_registry::demo::create_account(
+            &self.app.pool,
+            &code,
+            PASSWORD,
+            Role::UniversityReviewer,
+            "کارشناس",
+            Some(university),
+            None,
+        )
+        .await
+        .expect("reviewer");
+        let login = self.login(&code, PASSWORD).await;
+        login["data"]["login"]["accessToken"]
+            .as_str()
+            .expect("token")
+            .to_string()
+    }
+
+    /// Uploads a file with the GraphQL multipart request spec.
+    pub async fn upload(
+        &self,
+        token: &str,
+        request_id: &str,
+        kind: &str,
+        file_name: &str,
+        bytes: &[u8],
+    ) -> Value {
+        let operations = json!({
+            "query": "mutation($r: ID!, $k: DocumentKind!, $f: Upload!) { attachDocument(requestId: $r, kind: $k, file: $f) { id kind fileName contentType sizeBytes sha256 downloadUrl } }",
+            "variables": { "r": request_id, "k": kind, "f": null },
+        });
+        let form = reqwest::multipart::Form::new()
+            .text("operations", operations.to_string())
+            .text("map", r#"{"0": ["variables.f"]}"#)
+            .part(
+                "0",
+                reqwest::multipart::Part::bytes(bytes.to_vec())
+                    .file_name(file_name.to_string())
+                    .mime_str("application/pdf")
+                    .expect("mime"),
+            );
+        let resp = self
+            .client
+            .post(self.url("/graphql"))
+            .bearer_auth(token)
+            .multipart(form)
+            .send()
+            .await
+            .expect("upload");
+        resp.json().await.expect("json")
+    }
+
+    /// Runs SQL on the test database.
+    pub async fn sql(&self, sql: &str) -> Result<usize, diesel::result::Error> {
+        use diesel_async::RunQueryDsl;
+        let mut conn = self.app.pool.get().await.expect("conn");
+        diesel::sql_query(sql).execute(&mut conn).await
+    }
+}
+
+fn rand_suffix() -> u64 {
+    u64::from(uuid::Uuid::new_v4().as_u128() as u32 % 1000)
+}
 
 /// The `extensions.code` of the first error of a response.
 pub fn error_code(resp: &Value) -> &str {

@@ -1,9 +1,15 @@
 //! API tests: through GraphQL over HTTP, against a real PostgreSQL, as each role.
+#![expect(
+    clippy::unwrap_used,
+    reason = "test helpers outside #[test] functions fail loudly on purpose"
+)]
 
 mod harness;
 
 mod accounts;
 mod admin;
 mod limits;
+mod officers;
 mod operations;
+mod qualification;
 mod reference;

@@ -1,0 +1,3 @@
+DROP TABLE officers;
+DROP FUNCTION officers_immutable_identity();
+DROP SEQUENCE officer_user_code_seq;

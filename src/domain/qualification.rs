@@ -1,0 +1,462 @@
+//! The qualification request state machine (DESIGN §2), as a pure function.
+//!
+//! ```text
+//! DRAFT --submit(officer)--> SUBMITTED --claim(reviewer of the routed university)--> UNDER_REVIEW
+//! UNDER_REVIEW --reportDeficiencies(assigned reviewer)--> DEFICIENT
+//! DEFICIENT --resubmit(officer)--> UNDER_REVIEW (same reviewer, R5)
+//! UNDER_REVIEW --approve(assigned reviewer)--> AWAITING_PAYMENT (fee snapshot, R9)
+//! SUBMITTED | UNDER_REVIEW --reject(reviewer, reason)--> REJECTED (R3, R7)
+//! AWAITING_PAYMENT --payment verified (system)--> COMPLETED
+//! DRAFT | SUBMITTED --cancel(officer)--> CANCELLED
+//! DRAFT | DEFICIENT --edit(officer)--> unchanged (proposed data, documents)
+//! ```
+//! Visibility (an officer's own requests, a reviewer's own university) is decided before this
+//! function by the store queries: an object the actor may not see is `NOT_FOUND` there.
+
+use async_graphql::Enum;
+
+/// Kind of request.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Hash)]
+#[graphql(name = "QualificationRequestKind")]
+pub enum RequestKind {
+    /// First qualification (S1.1); only while not qualified.
+    New,
+    /// Amendment of a qualified officer's data (S1.2).
+    Amendment,
+}
+
+impl RequestKind {
+    /// Stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::New => "NEW",
+            Self::Amendment => "AMENDMENT",
+        }
+    }
+    /// Parses a stored name.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "NEW" => Some(Self::New),
+            "AMENDMENT" => Some(Self::Amendment),
+            _ => None,
+        }
+    }
+}
+
+/// Status of a request.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Hash)]
+#[graphql(name = "QualificationRequestStatus")]
+pub enum Status {
+    /// Being prepared by the officer.
+    Draft,
+    /// Sent to the university; waiting for a reviewer.
+    Submitted,
+    /// Claimed by a reviewer.
+    UnderReview,
+    /// Sent back to the officer with deficiencies.
+    Deficient,
+    /// Approved; the review fee is due.
+    AwaitingPayment,
+    /// Fee paid: the officer is qualified or the amendment applied.
+    Completed,
+    /// Refused by the reviewer.
+    Rejected,
+    /// Withdrawn by the officer.
+    Cancelled,
+}
+
+/// Every status, for tables and tests.
+pub const ALL_STATUSES: [Status; 8] = [
+    Status::Draft,
+    Status::Submitted,
+    Status::UnderReview,
+    Status::Deficient,
+    Status::AwaitingPayment,
+    Status::Completed,
+    Status::Rejected,
+    Status::Cancelled,
+];
+
+impl Status {
+    /// Stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Draft => "DRAFT",
+            Self::Submitted => "SUBMITTED",
+            Self::UnderReview => "UNDER_REVIEW",
+            Self::Deficient => "DEFICIENT",
+            Self::AwaitingPayment => "AWAITING_PAYMENT",
+            Self::Completed => "COMPLETED",
+            Self::Rejected => "REJECTED",
+            Self::Cancelled => "CANCELLED",
+        }
+    }
+    /// Parses a stored name.
+    pub fn parse(s: &str) -> Option<Self> {
+        ALL_STATUSES.into_iter().find(|st| st.as_str() == s)
+    }
+    /// Persian name, for messages.
+    pub fn name_fa(self) -> &'static str {
+        match self {
+            Self::Draft => "پیش‌نویس",
+            Self::Submitted => "ارسال‌شده",
+            Self::UnderReview => "در حال بررسی",
+            Self::Deficient => "دارای نقص",
+            Self::AwaitingPayment => "در انتظار پرداخت",
+            Self::Completed => "تکمیل‌شده",
+            Self::Rejected => "ردشده",
+            Self::Cancelled => "لغوشده",
+        }
+    }
+    /// Open requests block a new one and the editing of general info (S1.4).
+    pub fn is_open(self) -> bool {
+        !matches!(self, Self::Completed | Self::Rejected | Self::Cancelled)
+    }
+}
+
+/// Why a request was rejected.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum RejectionReason {
+    /// The province or city is wrong (R3): the officer submits a new request.
+    WrongProvince,
+    /// The field or level of study is not eligible (R4).
+    IneligibleEducation,
+    /// Documents are missing or unreadable.
+    IncompleteDocuments,
+    /// Anything else (say what in the note).
+    Other,
+}
+
+impl RejectionReason {
+    /// Stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::WrongProvince => "WRONG_PROVINCE",
+            Self::IneligibleEducation => "INELIGIBLE_EDUCATION",
+            Self::IncompleteDocuments => "INCOMPLETE_DOCUMENTS",
+            Self::Other => "OTHER",
+        }
+    }
+}
+
+/// What is being done to a request.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// Officer sends the draft.
+    Submit,
+    /// Reviewer takes the file.
+    Claim,
+    /// Assigned reviewer sends it back with deficiencies.
+    ReportDeficiencies,
+    /// Officer sends the fixed file back.
+    Resubmit,
+    /// Assigned reviewer approves; the fee becomes due.
+    Approve,
+    /// Reviewer refuses.
+    Reject,
+    /// Officer withdraws.
+    Cancel,
+    /// The fee was paid and verified.
+    CompletePayment,
+    /// Officer edits the proposed data or documents.
+    Edit,
+}
+
+/// Every action, for tables and tests.
+pub const ALL_ACTIONS: [Action; 9] = [
+    Action::Submit,
+    Action::Claim,
+    Action::ReportDeficiencies,
+    Action::Resubmit,
+    Action::Approve,
+    Action::Reject,
+    Action::Cancel,
+    Action::CompletePayment,
+    Action::Edit,
+];
+
+impl Action {
+    /// Name written in the history.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Submit => "SUBMIT",
+            Self::Claim => "CLAIM",
+            Self::ReportDeficiencies => "REPORT_DEFICIENCIES",
+            Self::Resubmit => "RESUBMIT",
+            Self::Approve => "APPROVE",
+            Self::Reject => "REJECT",
+            Self::Cancel => "CANCEL",
+            Self::CompletePayment => "COMPLETE",
+            Self::Edit => "EDIT",
+        }
+    }
+}
+
+/// Who a reviewer is to the request.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Assignee {
+    /// Nobody has claimed it.
+    Nobody,
+    /// This reviewer.
+    Me,
+    /// Another reviewer.
+    Other,
+}
+
+/// Who acts (having passed the visibility checks).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Actor {
+    /// The officer who owns the request.
+    Officer,
+    /// A reviewer of the university the request is routed to.
+    Reviewer(Assignee),
+    /// Directorate staff (read-only on requests).
+    Admin,
+    /// The system (payment verification).
+    System,
+}
+
+/// Why a transition is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// The actor's role may never do this.
+    Forbidden,
+    /// Not in this state (or not assigned to this reviewer).
+    InvalidState {
+        /// English reason.
+        message: String,
+        /// Persian reason.
+        message_fa: String,
+    },
+}
+
+fn invalid(action: Action, from: Status) -> Refusal {
+    Refusal::InvalidState {
+        message: format!(
+            "a request in status {} cannot be {}",
+            from.as_str(),
+            match action {
+                Action::Submit => "submitted",
+                Action::Claim => "claimed",
+                Action::ReportDeficiencies => "sent back with deficiencies",
+                Action::Resubmit => "resubmitted",
+                Action::Approve => "approved",
+                Action::Reject => "rejected",
+                Action::Cancel => "cancelled",
+                Action::CompletePayment => "completed",
+                Action::Edit => "edited",
+            }
+        ),
+        message_fa: format!(
+            "این عملیات برای درخواست در وضعیت «{}» مجاز نیست",
+            from.name_fa()
+        ),
+    }
+}
+
+fn not_assigned() -> Refusal {
+    Refusal::InvalidState {
+        message: "the request is assigned to another reviewer".into(),
+        message_fa: "این پرونده به کارشناس دیگری واگذار شده است".into(),
+    }
+}
+
+fn not_claimed() -> Refusal {
+    Refusal::InvalidState {
+        message: "claim the request before acting on it".into(),
+        message_fa: "ابتدا پرونده را برای بررسی بردارید".into(),
+    }
+}
+
+/// The state after `action` by `actor` on a request in `from`, or why not.
+pub fn transition(from: Status, action: Action, actor: Actor) -> Result<Status, Refusal> {
+    use Action as A;
+    use Status as S;
+    let role_ok = match action {
+        A::Submit | A::Resubmit | A::Cancel | A::Edit => actor == Actor::Officer,
+        A::Claim | A::ReportDeficiencies | A::Approve | A::Reject => {
+            matches!(actor, Actor::Reviewer(_))
+        }
+        A::CompletePayment => actor == Actor::System,
+    };
+    if !role_ok {
+        return Err(Refusal::Forbidden);
+    }
+    let assignee = match actor {
+        Actor::Reviewer(a) => Some(a),
+        _ => None,
+    };
+    // The assigned reviewer only (R5 keeps the same reviewer through deficiencies).
+    let assigned_only = |to: Status| match assignee {
+        Some(Assignee::Me) => Ok(to),
+        Some(Assignee::Other) => Err(not_assigned()),
+        _ => Err(not_claimed()),
+    };
+    match (action, from) {
+        (A::Submit, S::Draft) => Ok(S::Submitted),
+        (A::Claim, S::Submitted) => match assignee {
+            Some(Assignee::Nobody) => Ok(S::UnderReview),
+            _ => Err(not_assigned()),
+        },
+        (A::ReportDeficiencies, S::UnderReview) => assigned_only(S::Deficient),
+        (A::Resubmit, S::Deficient) => Ok(S::UnderReview),
+        (A::Approve, S::UnderReview) => assigned_only(S::AwaitingPayment),
+        (A::Reject, S::Submitted) => Ok(S::Rejected),
+        (A::Reject, S::UnderReview) => assigned_only(S::Rejected),
+        (A::Cancel, S::Draft | S::Submitted) => Ok(S::Cancelled),
+        (A::CompletePayment, S::AwaitingPayment) => Ok(S::Completed),
+        (A::Edit, S::Draft | S::Deficient) => Ok(from),
+        _ => Err(invalid(action, from)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Action as A;
+    use Assignee as W;
+    use Status as S;
+
+    const ACTORS: [Actor; 6] = [
+        Actor::Officer,
+        Actor::Reviewer(W::Nobody),
+        Actor::Reviewer(W::Me),
+        Actor::Reviewer(W::Other),
+        Actor::Admin,
+        Actor::System,
+    ];
+
+    /// The whole table: every allowed (state, action, actor) and its result. Everything not
+    /// listed must be refused.
+    fn allowed() -> Vec<(S, A, Actor, S)> {
+        let mut v = vec![
+            (S::Draft, A::Submit, Actor::Officer, S::Submitted),
+            (
+                S::Submitted,
+                A::Claim,
+                Actor::Reviewer(W::Nobody),
+                S::UnderReview,
+            ),
+            (
+                S::UnderReview,
+                A::ReportDeficiencies,
+                Actor::Reviewer(W::Me),
+                S::Deficient,
+            ),
+            (S::Deficient, A::Resubmit, Actor::Officer, S::UnderReview),
+            (
+                S::UnderReview,
+                A::Approve,
+                Actor::Reviewer(W::Me),
+                S::AwaitingPayment,
+            ),
+            (
+                S::UnderReview,
+                A::Reject,
+                Actor::Reviewer(W::Me),
+                S::Rejected,
+            ),
+            (S::Draft, A::Cancel, Actor::Officer, S::Cancelled),
+            (S::Submitted, A::Cancel, Actor::Officer, S::Cancelled),
+            (
+                S::AwaitingPayment,
+                A::CompletePayment,
+                Actor::System,
+                S::Completed,
+            ),
+            (S::Draft, A::Edit, Actor::Officer, S::Draft),
+            (S::Deficient, A::Edit, Actor::Officer, S::Deficient),
+        ];
+        // Any reviewer of the university may reject an unclaimed submission (e.g. R3).
+        for w in [W::Nobody, W::Me, W::Other] {
+            v.push((S::Submitted, A::Reject, Actor::Reviewer(w), S::Rejected));
+        }
+        v
+    }
+
+    #[test]
+    fn the_full_table_state_by_action_by_actor() {
+        let allowed = allowed();
+        let mut checked = 0;
+        for from in ALL_STATUSES {
+            for action in ALL_ACTIONS {
+                for actor in ACTORS {
+                    let got = transition(from, action, actor);
+                    let expected = allowed
+                        .iter()
+                        .find(|(f, a, r, _)| *f == from && *a == action && *r == actor)
+                        .map(|t| t.3);
+                    match expected {
+                        Some(to) => assert_eq!(got, Ok(to), "{from:?} {action:?} {actor:?}"),
+                        None => assert!(
+                            got.is_err(),
+                            "{from:?} {action:?} {actor:?} must be refused"
+                        ),
+                    }
+                    checked += 1;
+                }
+            }
+        }
+        assert_eq!(checked, 8 * 9 * 6);
+    }
+
+    #[test]
+    fn a_role_that_may_never_act_is_forbidden_whatever_the_state() {
+        for from in ALL_STATUSES {
+            assert_eq!(
+                transition(from, A::Approve, Actor::Officer),
+                Err(Refusal::Forbidden)
+            );
+            assert_eq!(
+                transition(from, A::Submit, Actor::Reviewer(W::Me)),
+                Err(Refusal::Forbidden)
+            );
+            assert_eq!(
+                transition(from, A::Approve, Actor::Admin),
+                Err(Refusal::Forbidden)
+            );
+            assert_eq!(
+                transition(from, A::CompletePayment, Actor::Officer),
+                Err(Refusal::Forbidden)
+            );
+        }
+    }
+
+    #[test]
+    fn refusals_name_the_state_in_both_languages() {
+        match transition(S::Draft, A::Approve, Actor::Reviewer(W::Me)) {
+            Err(Refusal::InvalidState {
+                message,
+                message_fa,
+            }) => {
+                assert!(message.contains("DRAFT"));
+                assert!(message_fa.contains("پیش‌نویس"));
+            }
+            other => panic!("{other:?}"),
+        }
+        match transition(S::UnderReview, A::Approve, Actor::Reviewer(W::Other)) {
+            Err(Refusal::InvalidState { message, .. }) => {
+                assert!(message.contains("another reviewer"))
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn open_statuses() {
+        let open: Vec<_> = ALL_STATUSES.into_iter().filter(|s| s.is_open()).collect();
+        assert_eq!(
+            open,
+            vec![
+                S::Draft,
+                S::Submitted,
+                S::UnderReview,
+                S::Deficient,
+                S::AwaitingPayment
+            ]
+        );
+        for s in ALL_STATUSES {
+            assert_eq!(Status::parse(s.as_str()), Some(s));
+        }
+    }
+}

@@ -1,0 +1,56 @@
+//! Relay pagination in one place: page sizes, opaque keyset cursors.
+
+use base64::Engine as _;
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use crate::error::{AppError, AppResult};
+
+/// Default page size.
+pub const DEFAULT_PAGE: i32 = 20;
+/// Largest page size.
+pub const MAX_PAGE: i32 = 100;
+
+/// A page request: how many, after which (time, id) position.
+pub struct Page {
+    /// Rows to return.
+    pub first: i64,
+    /// Position to continue after.
+    pub after: Option<(DateTime<Utc>, Uuid)>,
+}
+
+impl Page {
+    /// Checks `first` (1..=100, default 20) and decodes `after`.
+    pub fn from_args(first: Option<i32>, after: Option<String>) -> AppResult<Self> {
+        let first = first.unwrap_or(DEFAULT_PAGE);
+        if !(1..=MAX_PAGE).contains(&first) {
+            return Err(AppError::validation(
+                "first",
+                format!("first must be between 1 and {MAX_PAGE}"),
+                "تعداد درخواستی در هر صفحه باید بین ۱ و ۱۰۰ باشد",
+            ));
+        }
+        let after = after.map(|c| decode(&c)).transpose()?;
+        Ok(Self {
+            first: i64::from(first),
+            after,
+        })
+    }
+}
+
+/// The cursor of a row at (time, id).
+pub fn encode(t: DateTime<Utc>, id: Uuid) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(format!("{}|{id}", t.timestamp_micros()))
+}
+
+fn decode(cursor: &str) -> AppResult<(DateTime<Utc>, Uuid)> {
+    let bad = || AppError::validation("after", "invalid cursor", "نشانگر صفحه نامعتبر است");
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(cursor)
+        .map_err(|_| bad())?;
+    let text = String::from_utf8(raw).map_err(|_| bad())?;
+    let (micros, id) = text.split_once('|').ok_or_else(bad)?;
+    let t = DateTime::from_timestamp_micros(micros.parse().map_err(|_| bad())?).ok_or_else(bad)?;
+    Ok((t, id.parse().map_err(|_| bad())?))
+}

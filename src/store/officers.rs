@@ -1,0 +1,312 @@
+//! Officers.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use super::events::{self, NewEvent};
+use super::schema::{officers, qualification_requests, users};
+use super::users::{NewUser, User};
+use crate::domain::Role;
+use crate::error::{AppError, AppResult};
+
+/// An officer as stored.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = officers)]
+pub struct Officer {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub national_code: String,
+    pub birth_date: NaiveDate,
+    pub first_name: String,
+    pub last_name: String,
+    pub father_name: Option<String>,
+    pub gender: Option<String>,
+    pub birth_certificate_number: Option<String>,
+    pub phone: Option<String>,
+    pub mobile: String,
+    pub email: Option<String>,
+    pub postal_address: Option<String>,
+    pub province_id: Option<i32>,
+    pub city_id: Option<i32>,
+    pub field_of_study_id: Option<i32>,
+    pub degree_level: Option<String>,
+    pub qualification_status: String,
+    pub qualified_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Officer {
+    /// Whether the officer is qualified.
+    pub fn is_qualified(&self) -> bool {
+        self.qualification_status == "QUALIFIED"
+    }
+}
+
+/// Registers an officer with its account, in one transaction. The user code comes from a
+/// sequence. A national code registered already (also by a concurrent registration) is a
+/// `CONFLICT` (R1).
+pub async fn register(
+    conn: &mut AsyncPgConnection,
+    mut officer: Officer,
+    password_hash: String,
+    client_addr: String,
+) -> AppResult<(User, Officer)> {
+    conn.transaction::<_, AppError, _>(async move |conn| {
+        let seq: i64 = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+            "nextval('officer_user_code_seq')",
+        ))
+        .get_result(conn)
+        .await?;
+        let user_code = seq.to_string();
+        let display_name = format!("{} {}", officer.first_name, officer.last_name);
+        let user = super::users::insert(
+            conn,
+            &NewUser {
+                id: Uuid::new_v4(),
+                user_code: &user_code,
+                password_hash: &password_hash,
+                role: Role::Officer.as_str(),
+                display_name: &display_name,
+                university_id: None,
+                distributor_id: None,
+            },
+        )
+        .await?;
+        officer.user_id = user.id;
+        diesel::insert_into(officers::table)
+            .values(&officer)
+            .execute(conn)
+            .await
+            .map_err(|e| {
+                if super::is_unique_violation(&e) {
+                    AppError::conflict(
+                        "an officer with this national code is registered already",
+                        "با این کد ملی قبلاً ثبت‌نام انجام شده است",
+                    )
+                } else {
+                    e.into()
+                }
+            })?;
+        events::append(
+            conn,
+            NewEvent::new(
+                Some((user.id, Role::Officer)),
+                "officer",
+                officer.id,
+                "REGISTER",
+            )
+            .with_data(
+                serde_json::json!({ "userCode": user.user_code, "clientAddr": client_addr }),
+            ),
+        )
+        .await?;
+        Ok((user, officer))
+    })
+    .await
+}
+
+/// The officer of a user account.
+pub async fn by_user(conn: &mut AsyncPgConnection, user_id: Uuid) -> AppResult<Option<Officer>> {
+    Ok(officers::table
+        .filter(officers::user_id.eq(user_id))
+        .select(Officer::as_select())
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+/// Officers by id.
+pub async fn by_ids(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> AppResult<Vec<Officer>> {
+    Ok(officers::table
+        .filter(officers::id.eq_any(ids))
+        .select(Officer::as_select())
+        .load(conn)
+        .await?)
+}
+
+/// One officer by id.
+pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<Option<Officer>> {
+    Ok(officers::table
+        .find(id)
+        .select(Officer::as_select())
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+/// Whether a university has (or had) one of the officer's requests: its reviewers may then
+/// read the officer.
+pub async fn routed_to_university(
+    conn: &mut AsyncPgConnection,
+    officer_id: Uuid,
+    university_id: i32,
+) -> AppResult<bool> {
+    Ok(diesel::select(diesel::dsl::exists(
+        qualification_requests::table
+            .filter(qualification_requests::officer_id.eq(officer_id))
+            .filter(qualification_requests::university_id.eq(university_id)),
+    ))
+    .get_result(conn)
+    .await?)
+}
+
+/// Changes of general info (E2 items): `None` leaves a field as it is, `Some(None)` clears it.
+#[derive(Debug, Default, Clone, AsChangeset, serde::Serialize)]
+#[diesel(table_name = officers)]
+pub struct GeneralInfoChanges {
+    pub phone: Option<Option<String>>,
+    pub mobile: Option<String>,
+    pub email: Option<Option<String>>,
+    pub postal_address: Option<Option<String>>,
+    pub father_name: Option<Option<String>>,
+    pub gender: Option<Option<String>>,
+    pub birth_certificate_number: Option<Option<String>>,
+}
+
+/// Applies general-info changes, unless a request is open (S1.4); writes the event with
+/// the fields changed. Locks the officer row, so a request started concurrently waits.
+pub async fn update_general_info(
+    conn: &mut AsyncPgConnection,
+    officer_id: Uuid,
+    actor: (Uuid, Role),
+    changes: GeneralInfoChanges,
+) -> AppResult<Officer> {
+    conn.transaction::<_, AppError, _>(async move |conn| {
+        let _locked: Uuid = officers::table
+            .find(officer_id)
+            .select(officers::id)
+            .for_update()
+            .first(conn)
+            .await?;
+        let open: Option<String> = qualification_requests::table
+            .filter(qualification_requests::officer_id.eq(officer_id))
+            .filter(qualification_requests::status.ne_all(["REJECTED", "COMPLETED", "CANCELLED"]))
+            .select(qualification_requests::status)
+            .first(conn)
+            .await
+            .optional()?;
+        if let Some(status) = open {
+            return Err(AppError::invalid_state(
+                format!(
+                    "a qualification request is in progress ({status}): general info cannot change until it ends; put the changes in the request instead"
+                ),
+                "درخواست احراز صلاحیت شما در گردش است؛ تا پایان آن، تغییر اطلاعات عمومی ذخیره نمی‌شود",
+            ));
+        }
+        let officer = diesel::update(officers::table.find(officer_id))
+            .set((&changes, officers::updated_at.eq(diesel::dsl::now)))
+            .returning(Officer::as_returning())
+            .get_result(conn)
+            .await?;
+        events::append(
+            conn,
+            NewEvent::new(Some(actor), "officer", officer_id, "UPDATE_GENERAL_INFO")
+                .with_data(serde_json::to_value(&changes).unwrap_or_default()),
+        )
+        .await?;
+        Ok(officer)
+    })
+    .await
+}
+
+/// The user account of an officer.
+pub async fn user_of(conn: &mut AsyncPgConnection, officer_id: Uuid) -> AppResult<User> {
+    Ok(officers::table
+        .inner_join(users::table)
+        .filter(officers::id.eq(officer_id))
+        .select(User::as_select())
+        .first(conn)
+        .await?)
+}
+
+/// Locks an officer row for the rest of the transaction.
+pub async fn lock(conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<Officer> {
+    Ok(officers::table
+        .find(id)
+        .select(Officer::as_select())
+        .for_update()
+        .first(conn)
+        .await?)
+}
+
+/// Applies a completed request to its officer (in the caller's transaction): its proposed
+/// data, its documents as the officer's current ones (replacing those of the same kinds), and
+/// for a `NEW` request the qualification.
+pub async fn apply_request(
+    conn: &mut AsyncPgConnection,
+    req: &super::qualification::Request,
+) -> AppResult<Officer> {
+    use super::schema::documents;
+    let officer = lock(conn, req.officer_id).await?;
+    let new_kinds: Vec<String> = documents::table
+        .filter(documents::request_id.eq(req.id))
+        .select(documents::kind)
+        .distinct()
+        .load(conn)
+        .await?;
+    diesel::update(
+        documents::table
+            .filter(documents::officer_id.eq(officer.id))
+            .filter(documents::current_for_officer.eq(true))
+            .filter(documents::kind.eq_any(&new_kinds)),
+    )
+    .set(documents::current_for_officer.eq(false))
+    .execute(conn)
+    .await?;
+    diesel::update(documents::table.filter(documents::request_id.eq(req.id)))
+        .set(documents::current_for_officer.eq(true))
+        .execute(conn)
+        .await?;
+    let qualify = req.kind == "NEW";
+    let updated = diesel::update(officers::table.find(officer.id))
+        .set((
+            officers::first_name.eq(req.first_name.clone().unwrap_or(officer.first_name.clone())),
+            officers::last_name.eq(req.last_name.clone().unwrap_or(officer.last_name.clone())),
+            officers::father_name.eq(&req.father_name),
+            officers::gender.eq(&req.gender),
+            officers::birth_certificate_number.eq(&req.birth_certificate_number),
+            officers::phone.eq(&req.phone),
+            officers::mobile.eq(req.mobile.clone().unwrap_or(officer.mobile.clone())),
+            officers::email.eq(&req.email),
+            officers::postal_address.eq(&req.postal_address),
+            officers::province_id.eq(req.province_id),
+            officers::city_id.eq(req.city_id),
+            officers::field_of_study_id.eq(req.field_of_study_id),
+            officers::degree_level.eq(&req.degree_level),
+            officers::updated_at.eq(diesel::dsl::now),
+        ))
+        .returning(Officer::as_returning())
+        .get_result(conn)
+        .await?;
+    let updated = if qualify && !officer.is_qualified() {
+        diesel::update(officers::table.find(officer.id))
+            .set((
+                officers::qualification_status.eq("QUALIFIED"),
+                officers::qualified_at.eq(diesel::dsl::now),
+            ))
+            .returning(Officer::as_returning())
+            .get_result(conn)
+            .await?
+    } else {
+        updated
+    };
+    events::append(
+        conn,
+        NewEvent::new(
+            None,
+            "officer",
+            officer.id,
+            if qualify {
+                "QUALIFIED"
+            } else {
+                "AMENDMENT_APPLIED"
+            },
+        )
+        .with_data(serde_json::json!({ "requestId": req.id })),
+    )
+    .await?;
+    Ok(updated)
+}

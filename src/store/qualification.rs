@@ -1,0 +1,673 @@
+//! Qualification requests, their documents, deficiencies and history.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use super::events::{self, NewEvent};
+use super::officers::Officer;
+use super::schema::{
+    deficiencies, degree_levels, documents, events as ev, fields_of_study,
+    qualification_requests as qr, required_document_kinds, review_fees, university_coverage,
+};
+use crate::domain::Role;
+use crate::domain::qualification::{Action, Actor, Assignee, Refusal, RequestKind, Status};
+use crate::error::{AppError, AppResult};
+
+/// Entity type of requests in the event log.
+pub const ENTITY: &str = "qualification_request";
+
+/// A request as stored.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = qr)]
+pub struct Request {
+    pub id: Uuid,
+    pub officer_id: Uuid,
+    pub kind: String,
+    pub status: String,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub father_name: Option<String>,
+    pub gender: Option<String>,
+    pub birth_certificate_number: Option<String>,
+    pub phone: Option<String>,
+    pub mobile: Option<String>,
+    pub email: Option<String>,
+    pub postal_address: Option<String>,
+    pub province_id: Option<i32>,
+    pub city_id: Option<i32>,
+    pub field_of_study_id: Option<i32>,
+    pub degree_level: Option<String>,
+    pub university_id: Option<i32>,
+    pub assigned_reviewer_id: Option<Uuid>,
+    pub fee_rials: Option<i64>,
+    pub rejection_reason: Option<String>,
+    pub submitted_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Request {
+    /// The status (the column is constrained to the known names).
+    pub fn status(&self) -> Status {
+        Status::parse(&self.status).unwrap_or(Status::Draft)
+    }
+    /// The kind.
+    pub fn kind(&self) -> RequestKind {
+        RequestKind::parse(&self.kind).unwrap_or(RequestKind::New)
+    }
+}
+
+/// A document as stored.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = documents)]
+pub struct Document {
+    pub id: Uuid,
+    pub request_id: Uuid,
+    pub officer_id: Uuid,
+    pub kind: String,
+    pub file_name: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+    pub storage_key: String,
+    pub uploaded_by: Uuid,
+    pub current_for_officer: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A deficiency as stored.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = deficiencies)]
+pub struct Deficiency {
+    pub id: Uuid,
+    pub request_id: Uuid,
+    pub round: i32,
+    pub field: Option<String>,
+    pub document_kind: Option<String>,
+    pub description: String,
+    pub resolved: bool,
+    pub reported_by: Uuid,
+    pub created_at: DateTime<Utc>,
+}
+
+/// An event as stored.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = ev)]
+pub struct Event {
+    pub id: i64,
+    pub occurred_at: DateTime<Utc>,
+    pub actor_user_id: Option<Uuid>,
+    pub actor_role: Option<String>,
+    pub entity_type: String,
+    pub entity_id: String,
+    pub action: String,
+    pub from_status: Option<String>,
+    pub to_status: Option<String>,
+    pub note: Option<String>,
+    pub data: serde_json::Value,
+}
+
+/// Who is asking, as far as requests are concerned.
+#[derive(Debug, Clone, Copy)]
+pub struct Who {
+    pub user_id: Uuid,
+    pub role: Role,
+    /// The officer of an officer's account.
+    pub officer_id: Option<Uuid>,
+    /// The university of a reviewer.
+    pub university_id: Option<i32>,
+}
+
+impl Who {
+    /// Whether the request is visible: the officer's own; a reviewer's university's once
+    /// routed; everything for admins.
+    pub fn sees(&self, r: &Request) -> bool {
+        match self.role {
+            Role::Officer => self.officer_id == Some(r.officer_id),
+            Role::UniversityReviewer => {
+                r.university_id.is_some() && r.university_id == self.university_id
+            }
+            Role::DirectorateAdmin => true,
+            Role::Distributor => false,
+        }
+    }
+
+    /// The actor this user is for the state machine.
+    pub fn actor(&self, r: &Request) -> Actor {
+        match self.role {
+            Role::Officer => Actor::Officer,
+            Role::UniversityReviewer => Actor::Reviewer(match r.assigned_reviewer_id {
+                None => Assignee::Nobody,
+                Some(id) if id == self.user_id => Assignee::Me,
+                Some(_) => Assignee::Other,
+            }),
+            Role::DirectorateAdmin | Role::Distributor => Actor::Admin,
+        }
+    }
+}
+
+/// Maps a refused transition to the application's error.
+pub fn refusal(r: Refusal) -> AppError {
+    match r {
+        Refusal::Forbidden => AppError::forbidden(),
+        Refusal::InvalidState {
+            message,
+            message_fa,
+        } => AppError::invalid_state(message, message_fa),
+    }
+}
+
+/// Creates a DRAFT prefilled from the officer's data, with its first event. The officer row
+/// is locked, and a unique index allows one open request per officer (`CONFLICT` otherwise,
+/// also under a race).
+pub async fn create_draft(
+    conn: &mut AsyncPgConnection,
+    officer: &Officer,
+    kind: RequestKind,
+    who: &Who,
+) -> AppResult<Request> {
+    let now = Utc::now();
+    let request = Request {
+        id: Uuid::new_v4(),
+        officer_id: officer.id,
+        kind: kind.as_str().to_string(),
+        status: Status::Draft.as_str().to_string(),
+        first_name: Some(officer.first_name.clone()),
+        last_name: Some(officer.last_name.clone()),
+        father_name: officer.father_name.clone(),
+        gender: officer.gender.clone(),
+        birth_certificate_number: officer.birth_certificate_number.clone(),
+        phone: officer.phone.clone(),
+        mobile: Some(officer.mobile.clone()),
+        email: officer.email.clone(),
+        postal_address: officer.postal_address.clone(),
+        province_id: officer.province_id,
+        city_id: officer.city_id,
+        field_of_study_id: officer.field_of_study_id,
+        degree_level: officer.degree_level.clone(),
+        university_id: None,
+        assigned_reviewer_id: None,
+        fee_rials: None,
+        rejection_reason: None,
+        submitted_at: None,
+        created_at: now,
+        updated_at: now,
+    };
+    let inserted = diesel::insert_into(qr::table)
+        .values(&request)
+        .returning(Request::as_returning())
+        .get_result(conn)
+        .await
+        .map_err(|e| {
+            if super::is_unique_violation(&e) {
+                AppError::conflict(
+                    "an open qualification request exists already: continue that one",
+                    "یک درخواست احراز صلاحیت در گردش دارید؛ همان را ادامه دهید",
+                )
+            } else {
+                e.into()
+            }
+        })?;
+    let mut event = NewEvent::new(Some((who.user_id, who.role)), ENTITY, inserted.id, "CREATE");
+    event.to_status = Some(Status::Draft.as_str().to_string());
+    event.data = serde_json::json!({ "kind": kind.as_str(), "officerId": officer.id });
+    events::append(conn, event).await?;
+    Ok(inserted)
+}
+
+/// One request, unlocked.
+pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<Option<Request>> {
+    Ok(qr::table
+        .find(id)
+        .select(Request::as_select())
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+/// Requests by id.
+pub async fn by_ids(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> AppResult<Vec<Request>> {
+    Ok(qr::table
+        .filter(qr::id.eq_any(ids))
+        .select(Request::as_select())
+        .load(conn)
+        .await?)
+}
+
+/// Locks a request visible to `who` for the rest of the transaction; `NOT_FOUND` otherwise.
+pub async fn lock_visible(conn: &mut AsyncPgConnection, id: Uuid, who: &Who) -> AppResult<Request> {
+    let r = qr::table
+        .find(id)
+        .select(Request::as_select())
+        .for_update()
+        .first(conn)
+        .await
+        .optional()?;
+    match r {
+        Some(r) if who.sees(&r) => Ok(r),
+        _ => Err(AppError::not_found()),
+    }
+}
+
+/// Columns a transition may set besides the status.
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = qr)]
+pub struct TransitionSet {
+    pub status: Option<String>,
+    pub university_id: Option<Option<i32>>,
+    pub assigned_reviewer_id: Option<Option<Uuid>>,
+    pub fee_rials: Option<Option<i64>>,
+    pub rejection_reason: Option<Option<String>>,
+    pub submitted_at: Option<Option<DateTime<Utc>>>,
+}
+
+/// Writes a transition of a locked request: a guarded update (`WHERE status = from`) and the
+/// event row, in the caller's transaction.
+#[allow(clippy::too_many_arguments)]
+pub async fn write_transition(
+    conn: &mut AsyncPgConnection,
+    req: &Request,
+    to: Status,
+    action: Action,
+    who: &Who,
+    mut set: TransitionSet,
+    note: Option<String>,
+    data: serde_json::Value,
+) -> AppResult<Request> {
+    set.status = Some(to.as_str().to_string());
+    let updated = diesel::update(
+        qr::table
+            .filter(qr::id.eq(req.id))
+            .filter(qr::status.eq(&req.status)),
+    )
+    .set((&set, qr::updated_at.eq(diesel::dsl::now)))
+    .returning(Request::as_returning())
+    .get_result(conn)
+    .await
+    .optional()?;
+    let Some(updated) = updated else {
+        return Err(AppError::invalid_state(
+            "the request changed meanwhile: reload it",
+            "وضعیت درخواست در این فاصله تغییر کرده است؛ دوباره بارگذاری کنید",
+        ));
+    };
+    // The nil user is the system (payment verification): no actor.
+    let mut event = NewEvent::new(
+        (!who.user_id.is_nil()).then_some((who.user_id, who.role)),
+        ENTITY,
+        req.id,
+        action.as_str(),
+    );
+    event.from_status = Some(req.status.clone());
+    event.to_status = Some(to.as_str().to_string());
+    event.note = note;
+    event.data = data;
+    events::append(conn, event).await?;
+    Ok(updated)
+}
+
+/// Proposed data of a request (E3 and E2 items): `None` leaves a field as it is.
+#[derive(Debug, Default, Clone, AsChangeset, serde::Serialize)]
+#[diesel(table_name = qr)]
+pub struct ProposedChanges {
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub father_name: Option<Option<String>>,
+    pub gender: Option<Option<String>>,
+    pub birth_certificate_number: Option<Option<String>>,
+    pub phone: Option<Option<String>>,
+    pub mobile: Option<String>,
+    pub email: Option<Option<String>>,
+    pub postal_address: Option<Option<String>>,
+    pub province_id: Option<Option<i32>>,
+    pub city_id: Option<Option<i32>>,
+    pub field_of_study_id: Option<Option<i32>>,
+    pub degree_level: Option<Option<String>>,
+}
+
+/// Writes proposed data to a locked request, with an `EDIT` event.
+pub async fn write_proposed(
+    conn: &mut AsyncPgConnection,
+    req: &Request,
+    who: &Who,
+    changes: &ProposedChanges,
+) -> AppResult<Request> {
+    let updated = diesel::update(qr::table.find(req.id))
+        .set((changes, qr::updated_at.eq(diesel::dsl::now)))
+        .returning(Request::as_returning())
+        .get_result(conn)
+        .await?;
+    let mut event = NewEvent::new(Some((who.user_id, who.role)), ENTITY, req.id, "EDIT")
+        .with_data(serde_json::to_value(changes).unwrap_or_default());
+    event.from_status = Some(req.status.clone());
+    event.to_status = Some(req.status.clone());
+    events::append(conn, event).await?;
+    Ok(updated)
+}
+
+/// The officer's requests, newest first, after a keyset cursor; and their total.
+pub async fn list_for_officer(
+    conn: &mut AsyncPgConnection,
+    officer_id: Uuid,
+    after: Option<(DateTime<Utc>, Uuid)>,
+    limit: i64,
+) -> AppResult<(Vec<Request>, i64)> {
+    let mut q = qr::table
+        .filter(qr::officer_id.eq(officer_id))
+        .select(Request::as_select())
+        .order((qr::created_at.desc(), qr::id.desc()))
+        .limit(limit)
+        .into_boxed();
+    if let Some((t, id)) = after {
+        q = q.filter(
+            qr::created_at
+                .lt(t)
+                .or(qr::created_at.eq(t).and(qr::id.lt(id))),
+        );
+    }
+    let rows = q.load(conn).await?;
+    let total = qr::table
+        .filter(qr::officer_id.eq(officer_id))
+        .count()
+        .get_result(conn)
+        .await?;
+    Ok((rows, total))
+}
+
+/// A university's cartable: routed requests with the given statuses, oldest submission
+/// first, after a keyset cursor; and their total.
+pub async fn review_queue(
+    conn: &mut AsyncPgConnection,
+    university_id: i32,
+    statuses: &[&str],
+    after: Option<(DateTime<Utc>, Uuid)>,
+    limit: i64,
+) -> AppResult<(Vec<Request>, i64)> {
+    let mut q = qr::table
+        .filter(qr::university_id.eq(university_id))
+        .filter(qr::status.eq_any(statuses))
+        .select(Request::as_select())
+        .order((qr::submitted_at.asc(), qr::id.asc()))
+        .limit(limit)
+        .into_boxed();
+    if let Some((t, id)) = after {
+        q = q.filter(
+            qr::submitted_at
+                .gt(t)
+                .or(qr::submitted_at.eq(t).and(qr::id.gt(id))),
+        );
+    }
+    let rows = q.load(conn).await?;
+    let total = qr::table
+        .filter(qr::university_id.eq(university_id))
+        .filter(qr::status.eq_any(statuses))
+        .count()
+        .get_result(conn)
+        .await?;
+    Ok((rows, total))
+}
+
+/// The university reviewing files of a city: the city's own coverage, else its province's
+/// default (R2).
+pub async fn route(
+    conn: &mut AsyncPgConnection,
+    province_id: i32,
+    city_id: i32,
+) -> AppResult<Option<i32>> {
+    let by_city: Option<i32> = university_coverage::table
+        .filter(university_coverage::city_id.eq(city_id))
+        .select(university_coverage::university_id)
+        .first(conn)
+        .await
+        .optional()?;
+    if by_city.is_some() {
+        return Ok(by_city);
+    }
+    Ok(university_coverage::table
+        .filter(university_coverage::province_id.eq(province_id))
+        .filter(university_coverage::city_id.is_null())
+        .select(university_coverage::university_id)
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+/// The document kinds a request of `kind` must carry.
+pub async fn required_kinds(
+    conn: &mut AsyncPgConnection,
+    kind: RequestKind,
+) -> AppResult<Vec<String>> {
+    Ok(required_document_kinds::table
+        .filter(required_document_kinds::request_kind.eq(kind.as_str()))
+        .select(required_document_kinds::document_kind)
+        .order(required_document_kinds::document_kind)
+        .load(conn)
+        .await?)
+}
+
+/// Eligibility of a field of study and of a degree level (R4): (field eligible, level eligible).
+pub async fn eligibility(
+    conn: &mut AsyncPgConnection,
+    field_id: i32,
+    level: &str,
+) -> AppResult<(Option<bool>, Option<bool>)> {
+    let field = fields_of_study::table
+        .find(field_id)
+        .select(fields_of_study::eligible)
+        .first(conn)
+        .await
+        .optional()?;
+    let level = degree_levels::table
+        .find(level)
+        .select(degree_levels::eligible)
+        .first(conn)
+        .await
+        .optional()?;
+    Ok((field, level))
+}
+
+/// The current review fee of a kind of request (R9).
+pub async fn current_fee(conn: &mut AsyncPgConnection, kind: RequestKind) -> AppResult<i64> {
+    Ok(review_fees::table
+        .find(kind.as_str())
+        .select(review_fees::amount_rials)
+        .first(conn)
+        .await?)
+}
+
+/// Sets the fee of a kind of request, for later approvals.
+pub async fn set_fee(
+    conn: &mut AsyncPgConnection,
+    kind: RequestKind,
+    amount: i64,
+) -> AppResult<()> {
+    diesel::insert_into(review_fees::table)
+        .values((
+            review_fees::kind.eq(kind.as_str()),
+            review_fees::amount_rials.eq(amount),
+        ))
+        .on_conflict(review_fees::kind)
+        .do_update()
+        .set((
+            review_fees::amount_rials.eq(amount),
+            review_fees::updated_at.eq(diesel::dsl::now),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Documents of some requests, oldest first.
+pub async fn documents_of(
+    conn: &mut AsyncPgConnection,
+    request_ids: &[Uuid],
+) -> AppResult<Vec<Document>> {
+    Ok(documents::table
+        .filter(documents::request_id.eq_any(request_ids))
+        .order((documents::created_at, documents::id))
+        .select(Document::as_select())
+        .load(conn)
+        .await?)
+}
+
+/// One document.
+pub async fn document(conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<Option<Document>> {
+    Ok(documents::table
+        .find(id)
+        .select(Document::as_select())
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+/// Stores a document row and its event (the request being in `status`).
+pub async fn insert_document(
+    conn: &mut AsyncPgConnection,
+    doc: &Document,
+    who: &Who,
+    status: &str,
+) -> AppResult<()> {
+    diesel::insert_into(documents::table)
+        .values(doc)
+        .execute(conn)
+        .await?;
+    let mut event = NewEvent::new(
+        Some((who.user_id, who.role)),
+        ENTITY,
+        doc.request_id,
+        "ATTACH_DOCUMENT",
+    )
+    .with_data(serde_json::json!({
+        "documentId": doc.id, "kind": doc.kind, "fileName": doc.file_name,
+        "sha256": doc.sha256, "sizeBytes": doc.size_bytes,
+    }));
+    event.from_status = Some(status.to_string());
+    event.to_status = Some(status.to_string());
+    events::append(conn, event).await?;
+    Ok(())
+}
+
+/// Deletes a document row and writes its event (the request being in `status`).
+pub async fn delete_document(
+    conn: &mut AsyncPgConnection,
+    doc: &Document,
+    who: &Who,
+    status: &str,
+) -> AppResult<()> {
+    diesel::delete(documents::table.find(doc.id))
+        .execute(conn)
+        .await?;
+    let mut event = NewEvent::new(
+        Some((who.user_id, who.role)),
+        ENTITY,
+        doc.request_id,
+        "REMOVE_DOCUMENT",
+    )
+    .with_data(
+        serde_json::json!({ "documentId": doc.id, "kind": doc.kind, "fileName": doc.file_name }),
+    );
+    event.from_status = Some(status.to_string());
+    event.to_status = Some(status.to_string());
+    events::append(conn, event).await?;
+    Ok(())
+}
+
+/// Deficiencies of some requests, by round then order of reporting.
+pub async fn deficiencies_of(
+    conn: &mut AsyncPgConnection,
+    request_ids: &[Uuid],
+) -> AppResult<Vec<Deficiency>> {
+    Ok(deficiencies::table
+        .filter(deficiencies::request_id.eq_any(request_ids))
+        .order((
+            deficiencies::round,
+            deficiencies::created_at,
+            deficiencies::id,
+        ))
+        .select(Deficiency::as_select())
+        .load(conn)
+        .await?)
+}
+
+/// Inserts deficiencies of a new round; returns the round.
+pub async fn insert_deficiencies(
+    conn: &mut AsyncPgConnection,
+    rows: Vec<Deficiency>,
+) -> AppResult<()> {
+    diesel::insert_into(deficiencies::table)
+        .values(&rows)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The next deficiency round of a request.
+pub async fn next_round(conn: &mut AsyncPgConnection, request_id: Uuid) -> AppResult<i32> {
+    let max: Option<i32> = deficiencies::table
+        .filter(deficiencies::request_id.eq(request_id))
+        .select(diesel::dsl::max(deficiencies::round))
+        .first(conn)
+        .await?;
+    Ok(max.unwrap_or(0) + 1)
+}
+
+/// Marks the open deficiencies of a request resolved.
+pub async fn resolve_deficiencies(conn: &mut AsyncPgConnection, request_id: Uuid) -> AppResult<()> {
+    diesel::update(
+        deficiencies::table
+            .filter(deficiencies::request_id.eq(request_id))
+            .filter(deficiencies::resolved.eq(false)),
+    )
+    .set(deficiencies::resolved.eq(true))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The history of some requests, oldest first.
+pub async fn history_of(
+    conn: &mut AsyncPgConnection,
+    request_ids: &[Uuid],
+) -> AppResult<Vec<Event>> {
+    let ids: Vec<String> = request_ids.iter().map(Uuid::to_string).collect();
+    Ok(ev::table
+        .filter(ev::entity_type.eq(ENTITY))
+        .filter(ev::entity_id.eq_any(ids))
+        .order(ev::id)
+        .select(Event::as_select())
+        .load(conn)
+        .await?)
+}
+
+/// The last event of an action on a request (e.g. the last REPORT_DEFICIENCIES).
+pub async fn last_event(
+    conn: &mut AsyncPgConnection,
+    request_id: Uuid,
+    action: &str,
+) -> AppResult<Option<Event>> {
+    Ok(ev::table
+        .filter(ev::entity_type.eq(ENTITY))
+        .filter(ev::entity_id.eq(request_id.to_string()))
+        .filter(ev::action.eq(action))
+        .order(ev::id.desc())
+        .select(Event::as_select())
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+/// The documents of an officer's file.
+pub async fn current_documents(
+    conn: &mut AsyncPgConnection,
+    officer_id: Uuid,
+) -> AppResult<Vec<Document>> {
+    Ok(documents::table
+        .filter(documents::officer_id.eq(officer_id))
+        .filter(documents::current_for_officer.eq(true))
+        .order((documents::kind, documents::created_at))
+        .select(Document::as_select())
+        .load(conn)
+        .await?)
+}

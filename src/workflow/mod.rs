@@ -1,0 +1,6 @@
+//! Workflows: each operation that changes state, as one transaction over the store that
+//! applies the domain's rules (transition table, completeness, eligibility, routing) and
+//! writes the event rows with the change.
+
+pub mod officers;
+pub mod qualification;

@@ -1,0 +1,136 @@
+//! Officer registration (S0.1, R1) and general info (S1.4, E2).
+
+use async_graphql::MaybeUndefined;
+use chrono::{NaiveDate, Utc};
+use diesel_async::AsyncPgConnection;
+use uuid::Uuid;
+
+use crate::auth;
+use crate::domain::officer::{self as od, Gender};
+use crate::domain::{Role, normalize};
+use crate::error::{AppError, AppResult};
+use crate::store::officers::{self, GeneralInfoChanges, Officer};
+use crate::store::users::User;
+
+/// What an officer registers with.
+#[derive(Debug)]
+pub struct Registration {
+    pub national_code: String,
+    pub birth_date: NaiveDate,
+    pub first_name: String,
+    pub last_name: String,
+    pub mobile: String,
+    pub password: String,
+    pub email: Option<String>,
+}
+
+/// Registers an officer: validates everything first, then one transaction. Returns the
+/// account (whose user code the officer signs in with) and the officer.
+pub async fn register(
+    conn: &mut AsyncPgConnection,
+    input: Registration,
+    client_addr: String,
+) -> AppResult<(User, Officer)> {
+    let national_code = normalize::national_code("nationalCode", &input.national_code)?;
+    let today = Utc::now().date_naive();
+    let birth_date = od::birth_date("birthDate", input.birth_date, today)?;
+    let first_name = od::person_name("firstName", &input.first_name)?;
+    let last_name = od::person_name("lastName", &input.last_name)?;
+    let mobile = normalize::mobile("mobile", &input.mobile)?;
+    let email = match input
+        .email
+        .as_deref()
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+    {
+        Some(e) => Some(normalize::email("email", e)?),
+        None => None,
+    };
+    normalize::password_policy("password", &input.password)?;
+    let password = input.password;
+    let password_hash = tokio::task::spawn_blocking(move || auth::hash_password(&password))
+        .await
+        .map_err(AppError::internal)?
+        .map_err(AppError::internal)?;
+    let now = Utc::now();
+    let officer = Officer {
+        id: Uuid::new_v4(),
+        user_id: Uuid::nil(),
+        national_code,
+        birth_date,
+        first_name,
+        last_name,
+        father_name: None,
+        gender: None,
+        birth_certificate_number: None,
+        phone: None,
+        mobile,
+        email,
+        postal_address: None,
+        province_id: None,
+        city_id: None,
+        field_of_study_id: None,
+        degree_level: None,
+        qualification_status: "NOT_QUALIFIED".to_string(),
+        qualified_at: None,
+        created_at: now,
+        updated_at: now,
+    };
+    officers::register(conn, officer, password_hash, client_addr).await
+}
+
+/// General info sent by the officer (`GeneralInfoInput`, E2 items only).
+#[derive(Debug, Default)]
+pub struct GeneralInfo {
+    pub phone: MaybeUndefined<String>,
+    pub mobile: MaybeUndefined<String>,
+    pub email: MaybeUndefined<String>,
+    pub postal_address: MaybeUndefined<String>,
+    pub father_name: MaybeUndefined<String>,
+    pub gender: MaybeUndefined<Gender>,
+    pub birth_certificate_number: MaybeUndefined<String>,
+}
+
+fn clearable<T, U>(
+    v: MaybeUndefined<T>,
+    f: impl FnOnce(T) -> Result<U, normalize::FieldError>,
+) -> AppResult<Option<Option<U>>> {
+    Ok(match v {
+        MaybeUndefined::Undefined => None,
+        MaybeUndefined::Null => Some(None),
+        MaybeUndefined::Value(x) => Some(Some(f(x)?)),
+    })
+}
+
+/// Changes E2 items, refused while a request is open (S1.4).
+pub async fn update_general_info(
+    conn: &mut AsyncPgConnection,
+    officer_id: Uuid,
+    actor: (Uuid, Role),
+    input: GeneralInfo,
+) -> AppResult<Officer> {
+    let changes = GeneralInfoChanges {
+        phone: clearable(input.phone, |s| normalize::phone("phone", &s))?,
+        mobile: match input.mobile {
+            MaybeUndefined::Undefined => None,
+            MaybeUndefined::Null => {
+                return Err(AppError::validation(
+                    "mobile",
+                    "the mobile number cannot be cleared",
+                    "شماره تلفن همراه را نمی‌توان حذف کرد",
+                ));
+            }
+            MaybeUndefined::Value(m) => Some(normalize::mobile("mobile", &m)?),
+        },
+        email: clearable(input.email, |s| normalize::email("email", &s))?,
+        postal_address: clearable(input.postal_address, |s| {
+            normalize::required_text("postalAddress", &s, 500)
+        })?,
+        father_name: clearable(input.father_name, |s| od::person_name("fatherName", &s))?,
+        gender: clearable(input.gender, |g| Ok(g.as_str().to_string()))?,
+        birth_certificate_number: clearable(input.birth_certificate_number, |s| {
+            normalize::birth_certificate_number("birthCertificateNumber", &s)
+        })?,
+    };
+    officers::update_general_info(conn, officer_id, actor, changes).await
+}

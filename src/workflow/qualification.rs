@@ -1,0 +1,695 @@
+//! The qualification workflow (S1, R2–R9): start, edit, submit, review, complete.
+
+use async_graphql::MaybeUndefined;
+use chrono::Utc;
+use diesel_async::{AsyncConnection, AsyncPgConnection};
+use uuid::Uuid;
+
+use crate::domain::normalize;
+use crate::domain::officer::{self as od, DegreeLevel, DocumentKind, Gender};
+use crate::domain::qualification::{Action, RejectionReason, RequestKind, Status, transition};
+use crate::error::{AppError, AppResult};
+use crate::store::officers::{self, Officer};
+use crate::store::qualification::{
+    self as q, Deficiency, ProposedChanges, Request, TransitionSet, Who, refusal,
+};
+use crate::store::reference;
+
+/// Proposed data sent by the officer (`QualificationDraftInput`).
+#[derive(Debug, Default)]
+pub struct DraftInput {
+    pub first_name: MaybeUndefined<String>,
+    pub last_name: MaybeUndefined<String>,
+    pub field_of_study_id: MaybeUndefined<i32>,
+    pub degree_level: MaybeUndefined<DegreeLevel>,
+    pub province_id: MaybeUndefined<i32>,
+    pub city_id: MaybeUndefined<i32>,
+    pub phone: MaybeUndefined<String>,
+    pub mobile: MaybeUndefined<String>,
+    pub email: MaybeUndefined<String>,
+    pub postal_address: MaybeUndefined<String>,
+    pub father_name: MaybeUndefined<String>,
+    pub gender: MaybeUndefined<Gender>,
+    pub birth_certificate_number: MaybeUndefined<String>,
+}
+
+/// A deficiency reported by a reviewer.
+#[derive(Debug)]
+pub struct DeficiencyItem {
+    pub field: Option<String>,
+    pub document_kind: Option<DocumentKind>,
+    pub description: String,
+}
+
+/// Names of the proposed-data fields, as in `QualificationDraftInput`.
+pub const DRAFT_FIELDS: [&str; 13] = [
+    "firstName",
+    "lastName",
+    "fieldOfStudyId",
+    "degreeLevel",
+    "provinceId",
+    "cityId",
+    "phone",
+    "mobile",
+    "email",
+    "postalAddress",
+    "fatherName",
+    "gender",
+    "birthCertificateNumber",
+];
+
+fn check(req: &Request, action: Action, who: &Who) -> AppResult<Status> {
+    transition(req.status(), action, who.actor(req)).map_err(refusal)
+}
+
+/// Clears on `null`, keeps on absent, validates on a value.
+fn optional<T, U>(
+    v: MaybeUndefined<T>,
+    f: impl FnOnce(T) -> Result<U, normalize::FieldError>,
+) -> AppResult<Option<Option<U>>> {
+    Ok(match v {
+        MaybeUndefined::Undefined => None,
+        MaybeUndefined::Null => Some(None),
+        MaybeUndefined::Value(x) => Some(Some(f(x)?)),
+    })
+}
+
+fn required<T, U>(
+    field: &str,
+    v: MaybeUndefined<T>,
+    f: impl FnOnce(T) -> Result<U, normalize::FieldError>,
+) -> AppResult<Option<U>> {
+    match v {
+        MaybeUndefined::Undefined => Ok(None),
+        MaybeUndefined::Null => Err(AppError::validation(
+            field,
+            "this field cannot be cleared",
+            "این فیلد را نمی‌توان خالی کرد",
+        )),
+        MaybeUndefined::Value(x) => Ok(Some(f(x)?)),
+    }
+}
+
+/// Validates and normalises proposed data (DESIGN §4).
+async fn validate_draft(
+    conn: &mut AsyncPgConnection,
+    req: &Request,
+    input: DraftInput,
+) -> AppResult<ProposedChanges> {
+    let changes = ProposedChanges {
+        first_name: required("firstName", input.first_name, |s| {
+            od::person_name("firstName", &s)
+        })?,
+        last_name: required("lastName", input.last_name, |s| {
+            od::person_name("lastName", &s)
+        })?,
+        father_name: optional(input.father_name, |s| od::person_name("fatherName", &s))?,
+        gender: optional(input.gender, |g| Ok(g.as_str().to_string()))?,
+        birth_certificate_number: optional(input.birth_certificate_number, |s| {
+            normalize::birth_certificate_number("birthCertificateNumber", &s)
+        })?,
+        phone: optional(input.phone, |s| normalize::phone("phone", &s))?,
+        mobile: required("mobile", input.mobile, |s| normalize::mobile("mobile", &s))?,
+        email: optional(input.email, |s| normalize::email("email", &s))?,
+        postal_address: optional(input.postal_address, |s| {
+            normalize::required_text("postalAddress", &s, 500)
+        })?,
+        province_id: optional(input.province_id, Ok)?,
+        city_id: optional(input.city_id, Ok)?,
+        field_of_study_id: optional(input.field_of_study_id, Ok)?,
+        degree_level: optional(input.degree_level, |d| Ok(d.as_str().to_string()))?,
+    };
+    if let Some(Some(field)) = changes.field_of_study_id
+        && reference::fields_by_ids(conn, &[field]).await?.is_empty()
+    {
+        return Err(AppError::validation(
+            "fieldOfStudyId",
+            "unknown field of study",
+            "رشته تحصیلی نامعتبر است",
+        ));
+    }
+    // The city must lie in the province, as they will be after the change.
+    let province = changes.province_id.unwrap_or(req.province_id);
+    let city = changes.city_id.unwrap_or(req.city_id);
+    if let Some(city) = city {
+        match reference::city(conn, city).await? {
+            None => {
+                return Err(AppError::validation(
+                    "cityId",
+                    "unknown city",
+                    "شهر نامعتبر است",
+                ));
+            }
+            Some(c) if Some(c.province_id) != province => {
+                return Err(AppError::validation(
+                    "cityId",
+                    "the city is not in the chosen province",
+                    "شهر انتخاب‌شده در استان انتخاب‌شده نیست",
+                ));
+            }
+            Some(_) => {}
+        }
+    } else if let Some(p) = province
+        && reference::provinces_by_ids(conn, &[p]).await?.is_empty()
+    {
+        return Err(AppError::validation(
+            "provinceId",
+            "unknown province",
+            "استان نامعتبر است",
+        ));
+    }
+    Ok(changes)
+}
+
+/// Starts a request: `NEW` only while not qualified, `AMENDMENT` only once qualified, at most
+/// one open request (R1, S1.1, S1.2).
+pub async fn start(
+    conn: &mut AsyncPgConnection,
+    who: Who,
+    kind: RequestKind,
+) -> AppResult<Request> {
+    let officer_id = who.officer_id.ok_or_else(AppError::forbidden)?;
+    conn.transaction::<_, AppError, _>(async move |conn| {
+        // Lock the officer: serialises with general-info edits and concurrent starts.
+        let officer = officers::lock(conn, officer_id).await?;
+        match (kind, officer.is_qualified()) {
+            (RequestKind::New, true) => {
+                return Err(AppError::invalid_state(
+                    "the officer is qualified already: submit an amendment instead",
+                    "صلاحیت شما قبلاً احراز شده است؛ برای تغییر اطلاعات، درخواست اصلاحیه ثبت کنید",
+                ));
+            }
+            (RequestKind::Amendment, false) => {
+                return Err(AppError::new(
+                    crate::error::ErrorCode::NotQualified,
+                    "an amendment needs a qualified officer: submit a new qualification request",
+                    "درخواست اصلاحیه پس از احراز صلاحیت ممکن است",
+                ));
+            }
+            _ => {}
+        }
+        q::create_draft(conn, &officer, kind, &who).await
+    })
+    .await
+}
+
+/// Edits the proposed data of a DRAFT or DEFICIENT request.
+pub async fn update(
+    conn: &mut AsyncPgConnection,
+    who: Who,
+    id: Uuid,
+    input: DraftInput,
+) -> AppResult<Request> {
+    conn.transaction::<_, AppError, _>(async move |conn| {
+        let req = q::lock_visible(conn, id, &who).await?;
+        check(&req, Action::Edit, &who)?;
+        let changes = validate_draft(conn, &req, input).await?;
+        q::write_proposed(conn, &req, &who, &changes).await
+    })
+    .await
+}
+
+/// Checks that a request may take documents now (owner, DRAFT or DEFICIENT); returns it.
+pub async fn editable(conn: &mut AsyncPgConnection, who: Who, id: Uuid) -> AppResult<Request> {
+    let req = q::find(conn, id)
+        .await?
+        .filter(|r| who.sees(r))
+        .ok_or_else(AppError::not_found)?;
+    check(&req, Action::Edit, &who)?;
+    Ok(req)
+}
+
+/// Records an uploaded (and stored) document, re-checking the request under its lock.
+pub async fn attach(conn: &mut AsyncPgConnection, who: Who, doc: q::Document) -> AppResult<()> {
+    conn.transaction::<_, AppError, _>(async move |conn| {
+        let req = q::lock_visible(conn, doc.request_id, &who).await?;
+        check(&req, Action::Edit, &who)?;
+        q::insert_document(conn, &doc, &who, &req.status).await
+    })
+    .await
+}
+
+/// Removes a document of a DRAFT or DEFICIENT request; returns the request and the storage
+/// key to delete.
+pub async fn remove_document(
+    conn: &mut AsyncPgConnection,
+    who: Who,
+    document_id: Uuid,
+) -> AppResult<(Request, String)> {
+    conn.transaction::<_, AppError, _>(async move |conn| {
+        let doc = q::document(conn, document_id)
+            .await?
+            .ok_or_else(AppError::not_found)?;
+        let req = q::lock_visible(conn, doc.request_id, &who).await?;
+        check(&req, Action::Edit, &who)?;
+        q::delete_document(conn, &doc, &who, &req.status).await?;
+        let req = q::find(conn, req.id)
+            .await?
+            .ok_or_else(AppError::not_found)?;
+        Ok((req, doc.storage_key))
+    })
+    .await
+}
+
+/// What a submission lacks, named as the input fields and document kinds: empty when complete.
+async fn missing(conn: &mut AsyncPgConnection, req: &Request) -> AppResult<Vec<String>> {
+    let mut missing = Vec::new();
+    let checks: [(&str, bool); 7] = [
+        ("firstName", req.first_name.is_some()),
+        ("lastName", req.last_name.is_some()),
+        ("mobile", req.mobile.is_some()),
+        ("degreeLevel", req.degree_level.is_some()),
+        ("fieldOfStudyId", req.field_of_study_id.is_some()),
+        ("provinceId", req.province_id.is_some()),
+        ("cityId", req.city_id.is_some()),
+    ];
+    missing.extend(checks.iter().filter(|c| !c.1).map(|c| c.0.to_string()));
+    let have: Vec<String> = q::documents_of(conn, &[req.id])
+        .await?
+        .into_iter()
+        .map(|d| d.kind)
+        .collect();
+    for kind in q::required_kinds(conn, req.kind()).await? {
+        if !have.contains(&kind) {
+            missing.push(format!("document:{kind}"));
+        }
+    }
+    Ok(missing)
+}
+
+fn incomplete(missing: Vec<String>) -> AppError {
+    let names_fa: Vec<String> = missing
+        .iter()
+        .map(|m| match m.strip_prefix("document:") {
+            Some(kind) => format!(
+                "مدرک «{}»",
+                DocumentKind::parse(kind)
+                    .map(DocumentKind::name_fa)
+                    .unwrap_or(kind)
+            ),
+            None => field_name_fa(m).to_string(),
+        })
+        .collect();
+    let mut e = AppError::validation(
+        missing.first().cloned().unwrap_or_default(),
+        format!("the request is incomplete; missing: {}", missing.join(", ")),
+        format!("درخواست کامل نیست؛ موارد ناقص: {}", names_fa.join("، ")),
+    );
+    e.details = Some(Box::new(serde_json::json!({ "missing": missing })));
+    e
+}
+
+/// Persian name of a proposed-data field.
+pub fn field_name_fa(field: &str) -> &str {
+    match field {
+        "firstName" => "نام",
+        "lastName" => "نام خانوادگی",
+        "fieldOfStudyId" => "رشته تحصیلی",
+        "degreeLevel" => "مقطع تحصیلی",
+        "provinceId" => "استان محل سکونت",
+        "cityId" => "شهر محل سکونت",
+        "phone" => "تلفن",
+        "mobile" => "تلفن همراه",
+        "email" => "پست الکترونیک",
+        "postalAddress" => "نشانی پستی",
+        "fatherName" => "نام پدر",
+        "gender" => "جنسیت",
+        "birthCertificateNumber" => "شماره شناسنامه",
+        other => other,
+    }
+}
+
+/// R4: the field of study and the degree level must be eligible.
+async fn check_eligibility(conn: &mut AsyncPgConnection, req: &Request) -> AppResult<()> {
+    let (Some(field), Some(level)) = (req.field_of_study_id, req.degree_level.as_deref()) else {
+        return Ok(());
+    };
+    let (field_ok, level_ok) = q::eligibility(conn, field, level).await?;
+    if field_ok == Some(false) {
+        return Err(AppError::validation(
+            "fieldOfStudyId",
+            "the directorate does not accept this field of study for technical officers",
+            "این رشته تحصیلی برای مسئول فنی مورد پذیرش اداره کل نیست",
+        ));
+    }
+    if level_ok == Some(false) {
+        return Err(AppError::validation(
+            "degreeLevel",
+            "the directorate does not accept this degree level for technical officers",
+            "این مقطع تحصیلی برای مسئول فنی مورد پذیرش اداره کل نیست",
+        ));
+    }
+    Ok(())
+}
+
+/// Submits a draft: completeness, eligibility, then routing to the university covering the
+/// city, else the province (R2).
+pub async fn submit(conn: &mut AsyncPgConnection, who: Who, id: Uuid) -> AppResult<Request> {
+    conn.transaction::<_, AppError, _>(async move |conn| {
+        let req = q::lock_visible(conn, id, &who).await?;
+        let to = check(&req, Action::Submit, &who)?;
+        let missing = missing(conn, &req).await?;
+        if !missing.is_empty() {
+            return Err(incomplete(missing));
+        }
+        check_eligibility(conn, &req).await?;
+        let (Some(province), Some(city)) = (req.province_id, req.city_id) else {
+            return Err(incomplete(vec!["cityId".into()]));
+        };
+        let university = q::route(conn, province, city).await?.ok_or_else(|| {
+            AppError::validation(
+                "cityId",
+                "no university covers this place",
+                "هیچ دانشگاهی این شهر را پوشش نمی‌دهد",
+            )
+        })?;
+        let set = TransitionSet {
+            university_id: Some(Some(university)),
+            submitted_at: Some(Some(Utc::now())),
+            ..Default::default()
+        };
+        let data = serde_json::json!({ "universityId": university });
+        q::write_transition(conn, &req, to, Action::Submit, &who, set, None, data).await
+    })
+    .await
+}
+
+/// Sends a fixed DEFICIENT request back to the same reviewer (R5).
+pub async fn resubmit(
+    conn: &mut AsyncPgConnection,
+    who: Who,
+    id: Uuid,
+    note: Option<String>,
+) -> AppResult<Request> {
+    let note = normalize::optional_text("note", note.as_deref(), 2000)?;
+    conn.transaction::<_, AppError, _>(async move |conn| {
+        let req = q::lock_visible(conn, id, &who).await?;
+        let to = check(&req, Action::Resubmit, &who)?;
+        let missing = missing(conn, &req).await?;
+        if !missing.is_empty() {
+            return Err(incomplete(missing));
+        }
+        check_eligibility(conn, &req).await?;
+        q::resolve_deficiencies(conn, req.id).await?;
+        let data = serde_json::json!({ "reviewerId": req.assigned_reviewer_id });
+        q::write_transition(
+            conn,
+            &req,
+            to,
+            Action::Resubmit,
+            &who,
+            TransitionSet::default(),
+            note,
+            data,
+        )
+        .await
+    })
+    .await
+}
+
+/// Withdraws a DRAFT or SUBMITTED request.
+pub async fn cancel(conn: &mut AsyncPgConnection, who: Who, id: Uuid) -> AppResult<Request> {
+    conn.transaction::<_, AppError, _>(async move |conn| {
+        let req = q::lock_visible(conn, id, &who).await?;
+        let to = check(&req, Action::Cancel, &who)?;
+        q::write_transition(
+            conn,
+            &req,
+            to,
+            Action::Cancel,
+            &who,
+            TransitionSet::default(),
+            None,
+            serde_json::json!({}),
+        )
+        .await
+    })
+    .await
+}
+
+/// A reviewer takes a SUBMITTED file of their university (two at once: exactly one wins).
+pub async fn claim(conn: &mut AsyncPgConnection, who: Who, id: Uuid) -> AppResult<Request> {
+    conn.transaction::<_, AppError, _>(async move |conn| {
+        let req = q::lock_visible(conn, id, &who).await?;
+        let to = check(&req, Action::Claim, &who)?;
+        let set = TransitionSet {
+            assigned_reviewer_id: Some(Some(who.user_id)),
+            ..Default::default()
+        };
+        q::write_transition(
+            conn,
+            &req,
+            to,
+            Action::Claim,
+            &who,
+            set,
+            None,
+            serde_json::json!({}),
+        )
+        .await
+    })
+    .await
+}
+
+/// The assigned reviewer sends the file back with deficiencies; the proposed data and the
+/// documents at that moment are kept in the event, to show later what changed.
+pub async fn report_deficiencies(
+    conn: &mut AsyncPgConnection,
+    who: Who,
+    id: Uuid,
+    items: Vec<DeficiencyItem>,
+) -> AppResult<Request> {
+    if items.is_empty() {
+        return Err(AppError::validation(
+            "items",
+            "name at least one deficiency",
+            "دست‌کم یک مورد نقص را مشخص کنید",
+        ));
+    }
+    let mut clean = Vec::with_capacity(items.len());
+    for (i, item) in items.into_iter().enumerate() {
+        let description =
+            normalize::required_text(&format!("items.{i}.description"), &item.description, 2000)?;
+        let field = match item
+            .field
+            .map(|f| f.trim().to_string())
+            .filter(|f| !f.is_empty())
+        {
+            Some(f) if DRAFT_FIELDS.contains(&f.as_str()) => Some(f),
+            Some(_) => {
+                return Err(AppError::validation(
+                    format!("items.{i}.field"),
+                    format!("unknown field; one of {}", DRAFT_FIELDS.join(", ")),
+                    "فیلد نامعتبر است",
+                ));
+            }
+            None => None,
+        };
+        if field.is_none() && item.document_kind.is_none() {
+            return Err(AppError::validation(
+                format!("items.{i}"),
+                "a deficiency names a field or a document kind",
+                "هر مورد نقص باید به یک فیلد یا یک نوع مدرک اشاره کند",
+            ));
+        }
+        clean.push((field, item.document_kind, description));
+    }
+    conn.transaction::<_, AppError, _>(async move |conn| {
+        let req = q::lock_visible(conn, id, &who).await?;
+        let to = check(&req, Action::ReportDeficiencies, &who)?;
+        let round = q::next_round(conn, req.id).await?;
+        let now = Utc::now();
+        let rows: Vec<Deficiency> = clean
+            .into_iter()
+            .map(|(field, kind, description)| Deficiency {
+                id: Uuid::new_v4(),
+                request_id: req.id,
+                round,
+                field,
+                document_kind: kind.map(|k| k.as_str().to_string()),
+                description,
+                resolved: false,
+                reported_by: who.user_id,
+                created_at: now,
+            })
+            .collect();
+        let count = rows.len();
+        q::insert_deficiencies(conn, rows).await?;
+        let documents: Vec<String> = q::documents_of(conn, &[req.id])
+            .await?
+            .into_iter()
+            .map(|d| d.id.to_string())
+            .collect();
+        let data = serde_json::json!({
+            "round": round,
+            "items": count,
+            "snapshot": snapshot(&req),
+            "documents": documents,
+        });
+        q::write_transition(
+            conn,
+            &req,
+            to,
+            Action::ReportDeficiencies,
+            &who,
+            TransitionSet::default(),
+            None,
+            data,
+        )
+        .await
+    })
+    .await
+}
+
+/// The proposed data of a request, by input field name.
+pub fn snapshot(r: &Request) -> serde_json::Value {
+    serde_json::json!({
+        "firstName": r.first_name, "lastName": r.last_name,
+        "fieldOfStudyId": r.field_of_study_id, "degreeLevel": r.degree_level,
+        "provinceId": r.province_id, "cityId": r.city_id, "phone": r.phone, "mobile": r.mobile,
+        "email": r.email, "postalAddress": r.postal_address, "fatherName": r.father_name,
+        "gender": r.gender, "birthCertificateNumber": r.birth_certificate_number,
+    })
+}
+
+/// What changed since the last deficiency report: proposed-data field names, and
+/// `documents` when documents were added or removed.
+pub async fn changes_since_deficiencies(
+    conn: &mut AsyncPgConnection,
+    req: &Request,
+) -> AppResult<Vec<String>> {
+    let Some(event) = q::last_event(conn, req.id, Action::ReportDeficiencies.as_str()).await?
+    else {
+        return Ok(Vec::new());
+    };
+    let before = &event.data["snapshot"];
+    let now = snapshot(req);
+    let mut changed: Vec<String> = DRAFT_FIELDS
+        .iter()
+        .filter(|f| before[**f] != now[**f])
+        .map(|f| f.to_string())
+        .collect();
+    let mut docs_before: Vec<String> = event.data["documents"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut docs_now: Vec<String> = q::documents_of(conn, &[req.id])
+        .await?
+        .into_iter()
+        .map(|d| d.id.to_string())
+        .collect();
+    docs_before.sort();
+    docs_now.sort();
+    if docs_before != docs_now {
+        changed.push("documents".to_string());
+    }
+    Ok(changed)
+}
+
+/// The assigned reviewer approves: the fee of the schedule at this moment becomes due (R9).
+pub async fn approve(
+    conn: &mut AsyncPgConnection,
+    who: Who,
+    id: Uuid,
+    note: Option<String>,
+) -> AppResult<Request> {
+    let note = normalize::optional_text("note", note.as_deref(), 2000)?;
+    conn.transaction::<_, AppError, _>(async move |conn| {
+        let req = q::lock_visible(conn, id, &who).await?;
+        let to = check(&req, Action::Approve, &who)?;
+        let fee = q::current_fee(conn, req.kind()).await?;
+        let set = TransitionSet {
+            fee_rials: Some(Some(fee)),
+            ..Default::default()
+        };
+        let data = serde_json::json!({ "feeRials": fee });
+        q::write_transition(conn, &req, to, Action::Approve, &who, set, note, data).await
+    })
+    .await
+}
+
+/// A reviewer rejects, with a reason (R3: `WRONG_PROVINCE`; R7: the officer may start again).
+pub async fn reject(
+    conn: &mut AsyncPgConnection,
+    who: Who,
+    id: Uuid,
+    reason: RejectionReason,
+    note: Option<String>,
+) -> AppResult<Request> {
+    let note = normalize::optional_text("note", note.as_deref(), 2000)?;
+    if reason == RejectionReason::Other && note.is_none() {
+        return Err(AppError::validation(
+            "note",
+            "say why in the note when the reason is OTHER",
+            "برای دلیل «سایر»، علت رد را در توضیحات بنویسید",
+        ));
+    }
+    conn.transaction::<_, AppError, _>(async move |conn| {
+        let req = q::lock_visible(conn, id, &who).await?;
+        let to = check(&req, Action::Reject, &who)?;
+        let set = TransitionSet {
+            rejection_reason: Some(Some(reason.as_str().to_string())),
+            ..Default::default()
+        };
+        let data = serde_json::json!({ "reason": reason.as_str() });
+        q::write_transition(conn, &req, to, Action::Reject, &who, set, note, data).await
+    })
+    .await
+}
+
+/// Completes a request whose fee was verified, in the caller's transaction: a `NEW` request
+/// makes the officer QUALIFIED with the request's data; an `AMENDMENT` applies its data and
+/// documents. Until then the officer's data is untouched.
+pub async fn complete_in(
+    conn: &mut AsyncPgConnection,
+    request_id: Uuid,
+    data: serde_json::Value,
+) -> AppResult<Request> {
+    let system = Who {
+        user_id: Uuid::nil(),
+        role: crate::domain::Role::DirectorateAdmin,
+        officer_id: None,
+        university_id: None,
+    };
+    let req = q::lock_visible(conn, request_id, &system).await?;
+    let to = transition(
+        req.status(),
+        Action::CompletePayment,
+        crate::domain::qualification::Actor::System,
+    )
+    .map_err(refusal)?;
+    officers::apply_request(conn, &req).await?;
+    q::write_transition(
+        conn,
+        &req,
+        to,
+        Action::CompletePayment,
+        &system,
+        TransitionSet::default(),
+        None,
+        data,
+    )
+    .await
+}
+
+/// Completes a request in a transaction of its own (see [`complete_in`]).
+pub async fn complete(
+    conn: &mut AsyncPgConnection,
+    request_id: Uuid,
+    data: serde_json::Value,
+) -> AppResult<Request> {
+    conn.transaction::<_, AppError, _>(async move |conn| complete_in(conn, request_id, data).await)
+        .await
+}
+
+/// Loads the officer of an officer's account (`NOT_FOUND` when the account has none).
+pub async fn officer_of(conn: &mut AsyncPgConnection, who: &Who) -> AppResult<Officer> {
+    let id = who.officer_id.ok_or_else(AppError::not_found)?;
+    officers::find(conn, id)
+        .await?
+        .ok_or_else(AppError::not_found)
+}
