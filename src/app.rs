@@ -20,6 +20,8 @@ pub struct App {
     pub queries: Arc<AtomicU64>,
     /// Where uploaded documents are kept.
     pub documents: DocumentStore,
+    /// The cartable fan-out of this instance.
+    pub hub: crate::cartable::Hub,
 }
 
 impl App {
@@ -50,12 +52,14 @@ impl App {
                     .unwrap_or_else(|| config.db.data_dir.join("documents")),
             )?,
         };
+        let hub = crate::cartable::Hub::start(database_url.to_string(), config.cartable_buffer);
         Ok(Arc::new(Self {
             config,
             pool,
             tokens,
             queries,
             documents,
+            hub,
         }))
     }
 }

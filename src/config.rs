@@ -82,6 +82,11 @@ pub struct Config {
     #[arg(long, env = "INTROSPECTION")]
     pub introspection: Option<bool>,
 
+    /// The browser playground at `/playground`: defaults to on outside production mode, off
+    /// in it.
+    #[arg(long, env = "PLAYGROUND")]
+    pub playground: Option<bool>,
+
     /// Failed logins per user code within the window before the code is locked.
     #[arg(long, env = "LOGIN_MAX_FAILURES_PER_USER", default_value_t = 5)]
     pub login_max_failures_per_user: i32,
@@ -128,6 +133,11 @@ pub struct Config {
     #[arg(long, env = "MAX_DOCUMENT_BYTES", default_value_t = 10 * 1024 * 1024)]
     pub max_document_bytes: usize,
 
+    /// Cartable events buffered per instance; a subscriber further behind is stopped (and
+    /// may resume from the event log).
+    #[arg(long, env = "CARTABLE_BUFFER", default_value_t = 4096)]
+    pub cartable_buffer: usize,
+
     /// Log format: `pretty` for people, `json` for log collectors.
     #[arg(long, env = "LOG_FORMAT", default_value = "pretty")]
     pub log_format: String,
@@ -147,6 +157,11 @@ impl Config {
         }
         let w: Wrapper = clap::Parser::parse_from(["officer-registry"]);
         w.config
+    }
+
+    /// Whether the playground is served.
+    pub fn playground_enabled(&self) -> bool {
+        self.playground.unwrap_or(!self.production)
     }
 
     /// Whether introspection is on.

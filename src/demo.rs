@@ -39,6 +39,13 @@ pub const DEMO_ACCOUNTS: &[(&str, &str, Role, &str)] = &[
         Role::Distributor,
         "شرکت تجهیزات پزشکی نمونه",
     ),
+    ("officer", "Officer-demo-1405", Role::Officer, "علی رضایی"),
+    (
+        "officer.qualified",
+        "Officer-demo-1405",
+        Role::Officer,
+        "مریم احمدی",
+    ),
 ];
 
 /// University of the Tehran demo reviewer (Tehran University of Medical Sciences).
@@ -118,6 +125,10 @@ pub async fn seed(app: &App) -> anyhow::Result<()> {
                 let d = demo_distributor(&mut conn, name).await?;
                 create_account(pool, code, password, *role, name, None, Some(d)).await?;
             }
+            Role::Officer => {
+                let user = create_account(pool, code, password, *role, name, None, None).await?;
+                demo_officer(&mut conn, user.id, code.ends_with("qualified")).await?;
+            }
             _ => {
                 create_account(pool, code, password, *role, name, None, None).await?;
             }
@@ -156,4 +167,29 @@ async fn demo_distributor(conn: &mut store::DbConn, name: &str) -> anyhow::Resul
     .await
     .map_err(|e| anyhow::anyhow!(e.describe()))?;
     Ok(id)
+}
+
+/// The officer profile of a demo officer account: `officer` (not qualified, national code
+/// 0076229645) or `officer.qualified` (qualified, living in Tehran, national code 0084123451).
+async fn demo_officer(
+    conn: &mut store::DbConn,
+    user_id: Uuid,
+    qualified: bool,
+) -> anyhow::Result<()> {
+    use diesel_async::RunQueryDsl;
+    let sql = if qualified {
+        "INSERT INTO officers (id, user_id, national_code, birth_date, first_name, last_name, mobile, \
+         gender, province_id, city_id, field_of_study_id, degree_level, qualification_status, qualified_at) \
+         VALUES ($1, $2, '0084123451', '1988-06-10', 'مریم', 'احمدی', '09121112233', 'FEMALE', 28, 2801, 1, \
+         'MASTER', 'QUALIFIED', now())"
+    } else {
+        "INSERT INTO officers (id, user_id, national_code, birth_date, first_name, last_name, mobile) \
+         VALUES ($1, $2, '0076229645', '1990-03-21', 'علی', 'رضایی', '09120001122')"
+    };
+    diesel::sql_query(sql)
+        .bind::<diesel::sql_types::Uuid, _>(Uuid::new_v4())
+        .bind::<diesel::sql_types::Uuid, _>(user_id)
+        .execute(conn)
+        .await?;
+    Ok(())
 }

@@ -8,6 +8,7 @@
 
 pub mod app;
 pub mod auth;
+pub mod cartable;
 pub mod config;
 pub mod demo;
 pub mod domain;

@@ -15,8 +15,9 @@ use crate::domain::{Role, normalize};
 use crate::error::{AppError, AppResult};
 use crate::store::{self, DbConn, sessions, throttle, users};
 
-/// The signed-in user, as the front ends show it.
-pub struct Viewer(pub users::User);
+/// A user as the front ends show it; the second field says whether it is the signed-in user
+/// itself (only then does `officer` show the officer's profile).
+pub struct Viewer(pub users::User, pub bool);
 
 #[Object]
 impl Viewer {
@@ -42,14 +43,8 @@ impl Viewer {
     }
     /// For an officer's account: the officer.
     async fn officer(&self, ctx: &Context<'_>) -> Result<Option<super::officers::Officer>> {
-        if self.0.role() != Role::Officer {
-            return Ok(None);
-        }
         // Only the officer itself sees its own profile through the viewer.
-        let Ok(me) = current_user(ctx) else {
-            return Ok(None);
-        };
-        if me.id != self.0.id {
+        if self.0.role() != Role::Officer || !self.1 {
             return Ok(None);
         }
         let mut conn = store::conn(&app(ctx).pool).await?;
@@ -123,7 +118,7 @@ pub async fn open_session(
         access_token,
         refresh_token,
         expires_at,
-        viewer: Viewer(user),
+        viewer: Viewer(user, true),
     })
 }
 
@@ -231,7 +226,7 @@ impl AccountsMutation {
                     access_token,
                     refresh_token: next_token,
                     expires_at,
-                    viewer: Viewer(user),
+                    viewer: Viewer(user, true),
                 })
             }
             sessions::Rotation::Reused => Err(AppError::unauthenticated(
@@ -269,7 +264,7 @@ impl AccountsQuery {
         let user = current_user(ctx)?;
         let mut conn = store::conn(&app(ctx).pool).await?;
         match users::find(&mut conn, user.id).await? {
-            Some(u) if u.active => Ok(Viewer(u)),
+            Some(u) if u.active => Ok(Viewer(u, true)),
             _ => {
                 Err(AppError::unauthenticated("the account no longer exists or is disabled").into())
             }

@@ -148,7 +148,7 @@ impl AdminMutation {
                 Ok(user)
             })
             .await?;
-        Ok(Viewer(user))
+        Ok(Viewer(user, false))
     }
 
     /// Registers a distributor with its central branch and its account. Admins only.

@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod cartable;
 pub mod context;
 pub mod distributors;
 pub mod extensions;
@@ -13,7 +14,7 @@ pub mod qualification;
 pub mod reference;
 pub mod scalars;
 
-use async_graphql::{EmptySubscription, MergedObject, Schema};
+use async_graphql::{MergedObject, Schema};
 use std::sync::Arc;
 
 use crate::app::App;
@@ -21,6 +22,7 @@ use crate::config::Config;
 
 /// Root query.
 #[derive(MergedObject, Default)]
+#[graphql(name = "Query")]
 pub struct QueryRoot(
     accounts::AccountsQuery,
     reference::ReferenceQuery,
@@ -30,6 +32,7 @@ pub struct QueryRoot(
 
 /// Root mutation.
 #[derive(MergedObject, Default)]
+#[graphql(name = "Mutation")]
 pub struct MutationRoot(
     accounts::AccountsMutation,
     officers::OfficersMutation,
@@ -39,14 +42,14 @@ pub struct MutationRoot(
 );
 
 /// The schema type.
-pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+pub type AppSchema = Schema<QueryRoot, MutationRoot, cartable::CartableSubscription>;
 
 /// Builds the schema with the request limits of the configuration.
 pub fn build_schema(app: Option<Arc<App>>, config: &Config) -> AppSchema {
     let mut builder = Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
-        EmptySubscription,
+        cartable::CartableSubscription,
     )
     .limit_depth(config.max_query_depth)
     .limit_complexity(config.max_query_complexity)

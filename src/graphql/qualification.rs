@@ -77,7 +77,7 @@ impl QualificationRequest {
             .data_unchecked::<Loaders>()
             .load_one(UserId(id))
             .await?
-            .map(Viewer))
+            .map(|u| Viewer(u, false)))
     }
     /// Attached documents.
     async fn documents(&self, ctx: &Context<'_>) -> Result<Vec<Document>> {

@@ -2,6 +2,8 @@
 
 mod documents;
 mod graphql;
+pub mod playground;
+mod ws;
 
 use axum::Router;
 use axum::extract::{MatchedPath, Request, State};
@@ -51,10 +53,17 @@ pub fn metrics_handle() -> PrometheusHandle {
 pub fn router(app: Arc<App>) -> Router {
     metrics_handle();
     let schema = build_schema(Some(app.clone()), &app.config);
+    let playground_on = app.config.playground_enabled();
     let state = AppState { app, schema };
     let request_id = HeaderName::from_static("x-request-id");
-    Router::new()
+    let router = if playground_on {
+        Router::new().merge(playground::routes())
+    } else {
+        Router::new()
+    };
+    router
         .route("/graphql", post(graphql::graphql_handler))
+        .route("/graphql/ws", get(ws::graphql_ws))
         .route("/documents/{id}", get(documents::download))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))

@@ -21,6 +21,12 @@ pub struct NewEvent {
     pub to_status: Option<String>,
     pub note: Option<String>,
     pub data: serde_json::Value,
+    /// The officer whose cartable shows the event.
+    pub officer_id: Option<Uuid>,
+    /// The university whose reviewers' cartables show the event.
+    pub university_id: Option<i32>,
+    /// The distributor whose cartable shows the event.
+    pub distributor_id: Option<Uuid>,
 }
 
 impl NewEvent {
@@ -41,7 +47,17 @@ impl NewEvent {
             to_status: None,
             note: None,
             data: serde_json::json!({}),
+            officer_id: None,
+            university_id: None,
+            distributor_id: None,
         }
+    }
+
+    /// Shows the event in the cartables of an officer and of a university's reviewers.
+    pub fn for_cartables(mut self, officer: Option<Uuid>, university: Option<i32>) -> Self {
+        self.officer_id = officer;
+        self.university_id = university;
+        self
     }
 
     /// Adds structured details.

@@ -3,6 +3,7 @@
 //! Queries import `diesel_async::RunQueryDsl` inside this layer only (it clashes with
 //! async-graphql's `execute` when imported next to schema code).
 
+pub mod cartable;
 pub mod distributors;
 pub mod embedded;
 pub mod events;

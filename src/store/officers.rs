@@ -98,9 +98,8 @@ pub async fn register(
                 officer.id,
                 "REGISTER",
             )
-            .with_data(
-                serde_json::json!({ "userCode": user.user_code, "clientAddr": client_addr }),
-            ),
+            .with_data(serde_json::json!({ "userCode": user.user_code, "clientAddr": client_addr }))
+            .for_cartables(Some(officer.id), None),
         )
         .await?;
         Ok((user, officer))
@@ -204,7 +203,8 @@ pub async fn update_general_info(
         events::append(
             conn,
             NewEvent::new(Some(actor), "officer", officer_id, "UPDATE_GENERAL_INFO")
-                .with_data(serde_json::to_value(&changes).unwrap_or_default()),
+                .with_data(serde_json::to_value(&changes).unwrap_or_default())
+                .for_cartables(Some(officer_id), None),
         )
         .await?;
         Ok(officer)
@@ -305,7 +305,8 @@ pub async fn apply_request(
                 "AMENDMENT_APPLIED"
             },
         )
-        .with_data(serde_json::json!({ "requestId": req.id })),
+        .with_data(serde_json::json!({ "requestId": req.id }))
+        .for_cartables(Some(officer.id), None),
     )
     .await?;
     Ok(updated)

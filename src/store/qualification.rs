@@ -107,6 +107,9 @@ pub struct Event {
     pub to_status: Option<String>,
     pub note: Option<String>,
     pub data: serde_json::Value,
+    pub officer_id: Option<Uuid>,
+    pub university_id: Option<i32>,
+    pub distributor_id: Option<Uuid>,
 }
 
 /// Who is asking, as far as requests are concerned.
@@ -213,7 +216,7 @@ pub async fn create_draft(
     let mut event = NewEvent::new(Some((who.user_id, who.role)), ENTITY, inserted.id, "CREATE");
     event.to_status = Some(Status::Draft.as_str().to_string());
     event.data = serde_json::json!({ "kind": kind.as_str(), "officerId": officer.id });
-    events::append(conn, event).await?;
+    events::append(conn, event.for_cartables(Some(officer.id), None)).await?;
     Ok(inserted)
 }
 
@@ -304,7 +307,11 @@ pub async fn write_transition(
     event.to_status = Some(to.as_str().to_string());
     event.note = note;
     event.data = data;
-    events::append(conn, event).await?;
+    events::append(
+        conn,
+        event.for_cartables(Some(updated.officer_id), updated.university_id),
+    )
+    .await?;
     Ok(updated)
 }
 
@@ -343,7 +350,11 @@ pub async fn write_proposed(
         .with_data(serde_json::to_value(changes).unwrap_or_default());
     event.from_status = Some(req.status.clone());
     event.to_status = Some(req.status.clone());
-    events::append(conn, event).await?;
+    events::append(
+        conn,
+        event.for_cartables(Some(req.officer_id), req.university_id),
+    )
+    .await?;
     Ok(updated)
 }
 
@@ -545,7 +556,7 @@ pub async fn insert_document(
     }));
     event.from_status = Some(status.to_string());
     event.to_status = Some(status.to_string());
-    events::append(conn, event).await?;
+    events::append(conn, event.for_cartables(Some(doc.officer_id), None)).await?;
     Ok(())
 }
 
@@ -570,7 +581,7 @@ pub async fn delete_document(
     );
     event.from_status = Some(status.to_string());
     event.to_status = Some(status.to_string());
-    events::append(conn, event).await?;
+    events::append(conn, event.for_cartables(Some(doc.officer_id), None)).await?;
     Ok(())
 }
 

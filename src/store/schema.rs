@@ -146,6 +146,9 @@ diesel::table! {
         to_status -> Nullable<Text>,
         note -> Nullable<Text>,
         data -> Jsonb,
+        officer_id -> Nullable<Uuid>,
+        university_id -> Nullable<Int4>,
+        distributor_id -> Nullable<Uuid>,
     }
 }
 

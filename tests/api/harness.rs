@@ -201,7 +201,7 @@ pub struct TestApp {
     pub addr: SocketAddr,
     pub app: Arc<App>,
     pub client: reqwest::Client,
-    pub db: TestDb,
+    pub db: Arc<TestDb>,
     counter: std::sync::atomic::AtomicU32,
 }
 
@@ -219,6 +219,17 @@ impl TestApp {
 
     /// Spawns on `db`, reaching it through `url` (which may go through a proxy).
     pub async fn spawn_on(db: TestDb, url: &str, change: impl FnOnce(&mut Config)) -> Self {
+        Self::spawn_shared(Arc::new(db), url, change).await
+    }
+
+    /// A second server instance on the same database (as behind a load balancer).
+    pub async fn second_instance(&self) -> Self {
+        let url = self.db.url();
+        let docs = self.app.config.documents_dir.clone();
+        Self::spawn_shared(self.db.clone(), &url, |c| c.documents_dir = docs).await
+    }
+
+    async fn spawn_shared(db: Arc<TestDb>, url: &str, change: impl FnOnce(&mut Config)) -> Self {
         let mut config = test_config();
         change(&mut config);
         let app = App::new(config, url).expect("app");
@@ -511,4 +522,123 @@ pub fn assert_refused(resp: &Value, code: &str) {
         fa.chars().any(|c| ('\u{0600}'..='\u{06FF}').contains(&c)),
         "a Persian message is expected: {resp}"
     );
+}
+
+/// A GraphQL-over-WebSocket client (`graphql-transport-ws`), for tests.
+pub struct WsClient {
+    socket: tokio_tungstenite::WebSocketStream<
+        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+    >,
+}
+
+/// What the server said when the connection ended.
+#[derive(Debug)]
+pub enum WsEnd {
+    /// A close frame with its code.
+    Closed(u16, String),
+    /// Nothing within the time allowed.
+    Timeout,
+}
+
+impl TestApp {
+    /// Opens a WebSocket and sends `connection_init` with `token`; returns the client once
+    /// acknowledged, or how the server ended the connection.
+    pub async fn ws(&self, token: Option<&str>) -> Result<WsClient, WsEnd> {
+        use futures_util::SinkExt;
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        let mut request = format!("ws://{}/graphql/ws", self.addr)
+            .into_client_request()
+            .expect("request");
+        request.headers_mut().insert(
+            "sec-websocket-protocol",
+            "graphql-transport-ws".parse().expect("header"),
+        );
+        let (socket, _) = tokio_tungstenite::connect_async(request)
+            .await
+            .expect("websocket");
+        let mut client = WsClient { socket };
+        let payload = match token {
+            Some(t) => json!({ "Authorization": format!("Bearer {t}") }),
+            None => json!({}),
+        };
+        client
+            .socket
+            .send(tokio_tungstenite::tungstenite::Message::Text(
+                json!({ "type": "connection_init", "payload": payload })
+                    .to_string()
+                    .into(),
+            ))
+            .await
+            .expect("send");
+        match client.next_message(std::time::Duration::from_secs(5)).await {
+            Ok(msg) if msg["type"] == "connection_ack" => Ok(client),
+            Ok(other) => panic!("unexpected {other}"),
+            Err(end) => Err(end),
+        }
+    }
+}
+
+impl WsClient {
+    /// Starts a subscription under `id`.
+    pub async fn subscribe(&mut self, id: &str, query: &str, variables: Value) {
+        use futures_util::SinkExt;
+        self.socket
+            .send(tokio_tungstenite::tungstenite::Message::Text(
+                json!({ "id": id, "type": "subscribe", "payload": { "query": query, "variables": variables } })
+                    .to_string()
+                    .into(),
+            ))
+            .await
+            .expect("send");
+    }
+
+    /// The next protocol message (pings are answered and skipped).
+    pub async fn next_message(&mut self, within: std::time::Duration) -> Result<Value, WsEnd> {
+        use futures_util::{SinkExt, StreamExt};
+        use tokio_tungstenite::tungstenite::Message;
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            let msg = match tokio::time::timeout_at(deadline, self.socket.next()).await {
+                Err(_) => return Err(WsEnd::Timeout),
+                Ok(None) => return Err(WsEnd::Closed(1006, "gone".into())),
+                Ok(Some(Err(e))) => return Err(WsEnd::Closed(1006, e.to_string())),
+                Ok(Some(Ok(m))) => m,
+            };
+            match msg {
+                Message::Text(t) => {
+                    let v: Value = serde_json::from_str(&t).expect("json");
+                    if v["type"] == "ping" {
+                        let _ = self
+                            .socket
+                            .send(Message::Text(json!({ "type": "pong" }).to_string().into()))
+                            .await;
+                        continue;
+                    }
+                    return Ok(v);
+                }
+                Message::Close(frame) => {
+                    let (code, reason) = frame
+                        .map(|f| (u16::from(f.code), f.reason.to_string()))
+                        .unwrap_or((1005, String::new()));
+                    return Err(WsEnd::Closed(code, reason));
+                }
+                _ => continue,
+            }
+        }
+    }
+
+    /// The payload of the next `next` message (panics on anything else).
+    pub async fn next_event(&mut self) -> Value {
+        let msg = self
+            .next_message(std::time::Duration::from_secs(10))
+            .await
+            .unwrap_or_else(|e| panic!("no event: {e:?}"));
+        assert_eq!(msg["type"], "next", "{msg}");
+        msg["payload"].clone()
+    }
+
+    /// Whether nothing arrives within `within`.
+    pub async fn silent_for(&mut self, within: std::time::Duration) -> bool {
+        matches!(self.next_message(within).await, Err(WsEnd::Timeout))
+    }
 }

@@ -152,7 +152,7 @@ async fn introspection_and_suggestions_are_off_in_production_mode() {
     let resp = dev
         .gql("{ __schema { queryType { name } } }", json!({}))
         .await;
-    assert_eq!(resp["data"]["__schema"]["queryType"]["name"], "QueryRoot");
+    assert_eq!(resp["data"]["__schema"]["queryType"]["name"], "Query");
     let resp = dev.gql("{ provinc { id } }", json!({})).await;
     assert!(
         resp["errors"][0]["message"]
@@ -187,5 +187,5 @@ async fn introspection_and_suggestions_are_off_in_production_mode() {
     let resp = prod_open
         .gql("{ __schema { queryType { name } } }", json!({}))
         .await;
-    assert_eq!(resp["data"]["__schema"]["queryType"]["name"], "QueryRoot");
+    assert_eq!(resp["data"]["__schema"]["queryType"]["name"], "Query");
 }

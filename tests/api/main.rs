@@ -11,5 +11,7 @@ mod admin;
 mod limits;
 mod officers;
 mod operations;
+mod playground;
 mod qualification;
 mod reference;
+mod subscriptions;
