@@ -22,6 +22,8 @@ pub struct App {
     pub documents: DocumentStore,
     /// The cartable fan-out of this instance.
     pub hub: crate::cartable::Hub,
+    /// The payment gateway (the simulator outside production when no merchant id is set).
+    pub gateway: Option<crate::integrations::zarinpal::Zarinpal>,
 }
 
 impl App {
@@ -52,17 +54,48 @@ impl App {
                     .unwrap_or_else(|| config.db.data_dir.join("documents")),
             )?,
         };
+        config.check_production()?;
         let hub = crate::cartable::Hub::start(database_url.to_string(), config.cartable_buffer);
-        Ok(Arc::new(Self {
+        let timeout = std::time::Duration::from_millis(config.payment_gateway_timeout_ms);
+        let gateway = if config.simulator_enabled() {
+            tracing::warn!("payments go to the built-in gateway SIMULATOR (development only)");
+            Some(crate::integrations::zarinpal::Zarinpal::new(
+                &format!(
+                    "{}{}",
+                    config.public_base(),
+                    crate::integrations::zarinpal_sim::MOUNT
+                ),
+                SIMULATOR_MERCHANT_ID,
+                timeout,
+            )?)
+        } else {
+            match &config.zarinpal_merchant_id {
+                Some(merchant) => Some(crate::integrations::zarinpal::Zarinpal::new(
+                    &config.zarinpal_base_url,
+                    merchant,
+                    timeout,
+                )?),
+                None => None,
+            }
+        };
+        let app = Arc::new(Self {
             config,
             pool,
             tokens,
             queries,
             documents,
             hub,
-        }))
+            gateway,
+        });
+        tokio::spawn(crate::workflow::payments::reconcile_loop(Arc::downgrade(
+            &app,
+        )));
+        Ok(app)
     }
 }
+
+/// The merchant id the simulator is called with.
+pub const SIMULATOR_MERCHANT_ID: &str = "00000000-0000-0000-0000-000000000000";
 
 /// Finds the database (see [`embedded`]), creates it when missing and runs the migrations.
 /// Returns its URL.

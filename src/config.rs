@@ -138,6 +138,50 @@ pub struct Config {
     #[arg(long, env = "CARTABLE_BUFFER", default_value_t = 4096)]
     pub cartable_buffer: usize,
 
+    /// The server's address as browsers and the bank reach it (for the payment callback).
+    /// Default: `http://<bind address>`.
+    #[arg(long, env = "PUBLIC_BASE_URL")]
+    pub public_base_url: Option<String>,
+
+    /// Zarinpal merchant id (36 characters). Without it, outside production mode, the
+    /// built-in gateway simulator is used.
+    #[arg(long, env = "ZARINPAL_MERCHANT_ID", hide_env_values = true)]
+    pub zarinpal_merchant_id: Option<String>,
+
+    /// Base URL of the Zarinpal gateway.
+    #[arg(
+        long,
+        env = "ZARINPAL_BASE_URL",
+        default_value = "https://payment.zarinpal.com"
+    )]
+    pub zarinpal_base_url: String,
+
+    /// Serve the gateway simulator at /_simulator/zarinpal and pay through it: defaults to on
+    /// outside production mode when no merchant id is set; refused in production mode.
+    #[arg(long, env = "PAYMENT_SIMULATOR")]
+    pub payment_simulator: Option<bool>,
+
+    /// Timeout of each call to the gateway, in milliseconds.
+    #[arg(long, env = "PAYMENT_GATEWAY_TIMEOUT_MS", default_value_t = 10_000)]
+    pub payment_gateway_timeout_ms: u64,
+
+    /// Where the officer's browser is sent after paying (`?paymentId=..&status=..` is added).
+    /// Default: this server's `/payments/result` page.
+    #[arg(long, env = "PAYMENT_RESULT_URL")]
+    pub payment_result_url: Option<String>,
+
+    /// How long a payment attempt stays valid at the gateway, in seconds.
+    #[arg(long, env = "PAYMENT_ATTEMPT_TTL_SECS", default_value_t = 900)]
+    pub payment_attempt_ttl_secs: i64,
+
+    /// Age after which a pending payment is reconciled with the gateway, in seconds.
+    #[arg(long, env = "PAYMENT_RECONCILE_AFTER_SECS", default_value_t = 1800)]
+    pub payment_reconcile_after_secs: i64,
+
+    /// How often the reconciliation job runs, in seconds.
+    #[arg(long, env = "PAYMENT_RECONCILE_EVERY_SECS", default_value_t = 60)]
+    pub payment_reconcile_every_secs: u64,
+
     /// Log format: `pretty` for people, `json` for log collectors.
     #[arg(long, env = "LOG_FORMAT", default_value = "pretty")]
     pub log_format: String,
@@ -164,6 +208,28 @@ impl Config {
         self.playground.unwrap_or(!self.production)
     }
 
+    /// Whether the gateway simulator is served and used.
+    pub fn simulator_enabled(&self) -> bool {
+        !self.production
+            && self
+                .payment_simulator
+                .unwrap_or(self.zarinpal_merchant_id.is_none())
+    }
+
+    /// The public base URL, without a trailing slash.
+    pub fn public_base(&self) -> String {
+        match &self.public_base_url {
+            Some(u) => u.trim_end_matches('/').to_string(),
+            None => {
+                let mut addr = self.bind_addr;
+                if addr.ip().is_unspecified() {
+                    addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+                }
+                format!("http://{addr}")
+            }
+        }
+    }
+
     /// Whether introspection is on.
     pub fn introspection_enabled(&self) -> bool {
         self.introspection.unwrap_or(!self.production)
@@ -179,5 +245,13 @@ impl Config {
             }
             None => Ok((DEVELOPMENT_JWT_SECRET.to_string(), true)),
         }
+    }
+
+    /// Refuses settings that production mode forbids.
+    pub fn check_production(&self) -> anyhow::Result<()> {
+        if self.production && self.payment_simulator == Some(true) {
+            anyhow::bail!("the payment simulator is refused in production mode");
+        }
+        Ok(())
     }
 }

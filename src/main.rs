@@ -138,16 +138,20 @@ async fn serve(config: Config, with_demo: bool) -> anyhow::Result<()> {
              secret. This is refused in production mode (PRODUCTION=true). ***\n"
         );
     }
+    config.check_production()?;
     let url = app::prepare_database(&config.db).await?;
     let bind = config.bind_addr;
-    let app = app::App::new(config, &url)?;
-    if with_demo {
-        demo::seed(&app).await?;
-    }
     let listener = tokio::net::TcpListener::bind(bind)
         .await
         .with_context(|| format!("cannot listen on {bind}"))?;
     let local = listener.local_addr()?;
+    let mut config = config;
+    // The address actually bound (a port of 0 is chosen by the system).
+    config.bind_addr = local;
+    let app = app::App::new(config, &url)?;
+    if with_demo {
+        demo::seed(&app).await?;
+    }
     tracing::info!(
         "serving on http://{local}  (POST /graphql, /healthz, /readyz, /metrics); database {}",
         store::describe_url(&url)

@@ -57,6 +57,19 @@ impl CartableEvent {
         let mut conn = store::conn(&app(ctx).pool).await?;
         Ok(q::find(&mut conn, id).await?.map(QualificationRequest))
     }
+    /// The payment the event is about, as it is now.
+    async fn payment(&self, ctx: &Context<'_>) -> Result<Option<super::payments::Payment>> {
+        if self.0.entity_type != crate::store::payments::ENTITY {
+            return Ok(None);
+        }
+        let Ok(id) = self.0.entity.parse::<Uuid>() else {
+            return Ok(None);
+        };
+        let mut conn = store::conn(&app(ctx).pool).await?;
+        Ok(crate::store::payments::find(&mut conn, id)
+            .await?
+            .map(super::payments::Payment))
+    }
 }
 
 /// How many log rows a replay reads at a time.

@@ -6,7 +6,9 @@ use std::collections::HashMap;
 use uuid::Uuid;
 
 use crate::error::AppError;
-use crate::store::{self, DbPool, distributors, officers, qualification, reference, users};
+use crate::store::{
+    self, DbPool, distributors, officers, payments, qualification, reference, users,
+};
 
 /// The loader of the request; one instance serves every key type below.
 pub struct StoreLoader {
@@ -58,6 +60,9 @@ pub struct DocumentsOfRequest(pub Uuid);
 /// Key: the deficiencies of a request.
 #[derive(Clone, Copy, Hash, PartialEq, Eq)]
 pub struct DeficienciesOfRequest(pub Uuid);
+/// Key: the latest payment attempt of a request.
+#[derive(Clone, Copy, Hash, PartialEq, Eq)]
+pub struct PaymentOfRequest(pub Uuid);
 /// Key: the history of a request.
 #[derive(Clone, Copy, Hash, PartialEq, Eq)]
 pub struct HistoryOfRequest(pub Uuid);
@@ -247,6 +252,28 @@ impl Loader<HistoryOfRequest> for StoreLoader {
         Ok(group(keys, rows, |r| {
             HistoryOfRequest(r.entity_id.parse().unwrap_or_default())
         }))
+    }
+}
+
+impl Loader<PaymentOfRequest> for StoreLoader {
+    type Value = payments::Payment;
+    type Error = async_graphql::Error;
+    async fn load(&self, keys: &[PaymentOfRequest]) -> LoadResult<PaymentOfRequest, Self::Value> {
+        let mut conn = store::conn(&self.pool).await.map_err(err)?;
+        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+        let rows = payments::of_requests(&mut conn, &ids).await.map_err(err)?;
+        // Newest first: keep the paid attempt if any, else the newest.
+        let mut map: HashMap<PaymentOfRequest, payments::Payment> = HashMap::new();
+        for row in rows {
+            let key = PaymentOfRequest(row.request_id);
+            match map.get(&key) {
+                Some(kept) if kept.status == "PAID" || row.status != "PAID" => {}
+                _ => {
+                    map.insert(key, row);
+                }
+            }
+        }
+        Ok(map)
     }
 }
 

@@ -10,6 +10,7 @@ pub mod guards;
 pub mod loaders;
 pub mod officers;
 pub mod pagination;
+pub mod payments;
 pub mod qualification;
 pub mod reference;
 pub mod scalars;
@@ -28,6 +29,7 @@ pub struct QueryRoot(
     reference::ReferenceQuery,
     officers::OfficersQuery,
     qualification::QualificationQuery,
+    payments::PaymentsQuery,
 );
 
 /// Root mutation.
@@ -37,6 +39,7 @@ pub struct MutationRoot(
     accounts::AccountsMutation,
     officers::OfficersMutation,
     qualification::QualificationMutation,
+    payments::PaymentsMutation,
     admin::AdminMutation,
     admin::AdminReferenceMutation,
 );

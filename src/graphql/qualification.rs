@@ -107,6 +107,14 @@ impl QualificationRequest {
             })
             .transpose()
     }
+    /// The payment of the fee: the paid attempt, else the latest one.
+    async fn payment(&self, ctx: &Context<'_>) -> Result<Option<super::payments::Payment>> {
+        Ok(ctx
+            .data_unchecked::<Loaders>()
+            .load_one(super::loaders::PaymentOfRequest(self.0.id))
+            .await?
+            .map(super::payments::Payment))
+    }
     /// The request's history, oldest first.
     async fn history(&self, ctx: &Context<'_>) -> Result<Vec<RequestEvent>> {
         let rows = ctx

@@ -2,6 +2,7 @@
 
 mod documents;
 mod graphql;
+mod payments;
 pub mod playground;
 mod ws;
 
@@ -54,14 +55,23 @@ pub fn router(app: Arc<App>) -> Router {
     metrics_handle();
     let schema = build_schema(Some(app.clone()), &app.config);
     let playground_on = app.config.playground_enabled();
+    let simulator_on = app.config.simulator_enabled();
     let state = AppState { app, schema };
     let request_id = HeaderName::from_static("x-request-id");
-    let router = if playground_on {
+    let mut router = if playground_on {
         Router::new().merge(playground::routes())
     } else {
         Router::new()
     };
+    if simulator_on {
+        router = router.nest_service(
+            crate::integrations::zarinpal_sim::MOUNT,
+            crate::integrations::zarinpal_sim::routes(),
+        );
+    }
     router
+        .route("/payments/zarinpal/callback", get(payments::callback))
+        .route("/payments/result", get(payments::result))
         .route("/graphql", post(graphql::graphql_handler))
         .route("/graphql/ws", get(ws::graphql_ws))
         .route("/documents/{id}", get(documents::download))

@@ -1,3 +1,5 @@
 //! Integrations with the outside world, each behind an interface of its own.
 
 pub mod storage;
+pub mod zarinpal;
+pub mod zarinpal_sim;

@@ -8,6 +8,7 @@ pub mod distributors;
 pub mod embedded;
 pub mod events;
 pub mod officers;
+pub mod payments;
 pub mod qualification;
 pub mod reference;
 pub mod schema;

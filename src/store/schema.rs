@@ -267,4 +267,26 @@ diesel::allow_tables_to_appear_in_same_query!(
     qualification_requests,
     documents,
     deficiencies,
+    payments,
 );
+
+diesel::table! {
+    payments (id) {
+        id -> Uuid,
+        request_id -> Uuid,
+        officer_id -> Uuid,
+        amount_rials -> Int8,
+        status -> Text,
+        gateway -> Text,
+        authority -> Nullable<Text>,
+        reference_id -> Nullable<Text>,
+        card_pan -> Nullable<Text>,
+        failure_reason -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        paid_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::joinable!(payments -> qualification_requests (request_id));

@@ -3,4 +3,5 @@
 //! writes the event rows with the change.
 
 pub mod officers;
+pub mod payments;
 pub mod qualification;

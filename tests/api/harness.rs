@@ -232,11 +232,12 @@ impl TestApp {
     async fn spawn_shared(db: Arc<TestDb>, url: &str, change: impl FnOnce(&mut Config)) -> Self {
         let mut config = test_config();
         change(&mut config);
-        let app = App::new(config, url).expect("app");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
         let addr = listener.local_addr().expect("addr");
+        config.bind_addr = addr;
+        let app = App::new(config, url).expect("app");
         let router = officer_registry::http::router(app.clone());
         tokio::spawn(async move {
             axum::serve(
@@ -249,7 +250,10 @@ impl TestApp {
         Self {
             addr,
             app,
-            client: reqwest::Client::new(),
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("client"),
             db,
             counter: Default::default(),
         }

@@ -11,6 +11,7 @@ mod admin;
 mod limits;
 mod officers;
 mod operations;
+mod payments;
 mod playground;
 mod qualification;
 mod reference;

@@ -1,0 +1,541 @@
+//! Review-fee payments against the gateway simulator, through HTTP as a browser and the bank
+//! would drive them (R9).
+
+use crate::harness::*;
+use officer_registry::domain::Role;
+use serde_json::{Value, json};
+use std::time::Duration;
+
+const START_PAYMENT: &str = "mutation($id: ID!) { startPayment(requestId: $id) { redirectUrl payment { id status amountRials referenceId paidAt } } }";
+const TRACK: &str = "query($id: ID!) { qualificationRequest(id: $id) { status feeRials payment { id status amountRials referenceId paidAt paidAtJalali cardPan } } }";
+const PAYMENT: &str = "query($id: ID!) { payment(id: $id) { id status amountRials referenceId paidAt paidAtJalali failureReason } }";
+
+/// An officer with a request approved and awaiting payment.
+async fn awaiting_payment(app: &TestApp) -> (TestOfficer, String) {
+    let o = app.register_officer().await;
+    let reviewer = app.reviewer_of(TEHRAN_UNIVERSITY).await;
+    let id = crate::qualification::submitted_request(app, &o, TEHRAN_CITY).await;
+    app.gql_as(
+        &reviewer,
+        "mutation($id: ID!) { claimQualificationRequest(id: $id) { id } }",
+        json!({ "id": id }),
+    )
+    .await;
+    let r = app
+        .gql_as(
+            &reviewer,
+            "mutation($id: ID!) { approveQualificationRequest(id: $id) { status } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(
+        r["data"]["approveQualificationRequest"]["status"], "AWAITING_PAYMENT",
+        "{r}"
+    );
+    (o, id)
+}
+
+async fn start_payment(app: &TestApp, o: &TestOfficer, id: &str) -> Value {
+    app.gql_as(&o.token, START_PAYMENT, json!({ "id": id }))
+        .await
+}
+
+fn location(resp: &reqwest::Response) -> String {
+    resp.headers()["location"].to_str().unwrap().to_string()
+}
+
+/// Presses "pay" (or "cancel") on the simulator's page; returns the callback URL the
+/// browser is sent to, without following it.
+async fn press(app: &TestApp, redirect_url: &str, button: &str) -> String {
+    let page = app.client.get(redirect_url).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains(&format!("id=\"{button}\"")), "{html}");
+    let resp = app
+        .client
+        .post(format!("{redirect_url}/{button}"))
+        .send()
+        .await
+        .unwrap();
+    assert!(resp.status().is_redirection(), "{}", resp.status());
+    location(&resp)
+}
+
+/// Follows the bank's redirect to our callback; returns where we send the browser.
+async fn callback(app: &TestApp, url: &str) -> String {
+    let resp = app.client.get(url).send().await.unwrap();
+    assert!(resp.status().is_redirection(), "{}", resp.status());
+    location(&resp)
+}
+
+async fn control(app: &TestApp, body: Value) {
+    let r = app
+        .client
+        .post(app.url("/_simulator/zarinpal/control"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+}
+
+async fn count(app: &TestApp, sql: &str) -> usize {
+    app.sql(sql).await.unwrap()
+}
+
+#[tokio::test]
+async fn the_happy_path_from_approval_to_a_qualified_officer() {
+    let app = TestApp::spawn().await;
+    let (o, id) = awaiting_payment(&app).await;
+    let resp = start_payment(&app, &o, &id).await;
+    let session = &resp["data"]["startPayment"];
+    assert_eq!(session["payment"]["status"], "PENDING", "{resp}");
+    assert_eq!(session["payment"]["amountRials"], 5_000_000);
+    let redirect = session["redirectUrl"].as_str().unwrap();
+    assert!(
+        redirect.starts_with(&app.url("/_simulator/zarinpal/pg/StartPay/A")),
+        "{redirect}"
+    );
+
+    let back = press(&app, redirect, "pay").await;
+    assert!(
+        back.starts_with(&app.url("/payments/zarinpal/callback?Authority=")),
+        "{back}"
+    );
+    assert!(back.ends_with("&Status=OK"));
+    let result = callback(&app, &back).await;
+    assert!(result.contains("status=PAID"), "{result}");
+    let page = app
+        .client
+        .get(&result)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("پرداخت موفق"));
+
+    let track = app.gql_as(&o.token, TRACK, json!({ "id": id })).await;
+    let r = &track["data"]["qualificationRequest"];
+    assert_eq!(r["status"], "COMPLETED", "{track}");
+    assert_eq!(r["payment"]["status"], "PAID");
+    assert_eq!(r["payment"]["amountRials"], 5_000_000);
+    assert!(r["payment"]["referenceId"].as_str().unwrap().len() >= 6);
+    assert!(
+        r["payment"]["paidAtJalali"]
+            .as_str()
+            .unwrap()
+            .starts_with("14")
+    );
+    assert_eq!(r["payment"]["cardPan"], "502229******5995");
+    let me = app
+        .gql_as(
+            &o.token,
+            "{ me { officer { qualificationStatus } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        me["data"]["me"]["officer"]["qualificationStatus"],
+        "QUALIFIED"
+    );
+    // The receipt, by id; no second payment of a completed request.
+    let pid = r["payment"]["id"].clone();
+    let receipt = app.gql_as(&o.token, PAYMENT, json!({ "id": pid })).await;
+    assert_eq!(receipt["data"]["payment"]["status"], "PAID");
+    assert_refused(&start_payment(&app, &o, &id).await, "INVALID_STATE");
+}
+
+#[tokio::test]
+async fn one_active_attempt_per_request() {
+    let app = TestApp::spawn().await;
+    let (o, id) = awaiting_payment(&app).await;
+    let first = start_payment(&app, &o, &id).await;
+    let again = start_payment(&app, &o, &id).await;
+    assert_eq!(
+        first["data"]["startPayment"]["payment"]["id"],
+        again["data"]["startPayment"]["payment"]["id"]
+    );
+    assert_eq!(
+        first["data"]["startPayment"]["redirectUrl"],
+        again["data"]["startPayment"]["redirectUrl"]
+    );
+    // Several at once: still one attempt.
+    let all = futures_util::future::join_all((0..5).map(|_| start_payment(&app, &o, &id))).await;
+    for r in &all {
+        assert_eq!(
+            r["data"]["startPayment"]["payment"]["id"],
+            first["data"]["startPayment"]["payment"]["id"],
+            "{r}"
+        );
+    }
+    assert_eq!(count(&app, "SELECT 1 FROM payments").await, 1);
+}
+
+#[tokio::test]
+async fn an_expired_attempt_is_replaced() {
+    let app = TestApp::spawn_with(|c| c.payment_attempt_ttl_secs = 1).await;
+    let (o, id) = awaiting_payment(&app).await;
+    let first = start_payment(&app, &o, &id).await;
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let second = start_payment(&app, &o, &id).await;
+    assert_ne!(
+        first["data"]["startPayment"]["payment"]["id"],
+        second["data"]["startPayment"]["payment"]["id"]
+    );
+    let old = app
+        .gql_as(
+            &o.token,
+            PAYMENT,
+            json!({ "id": first["data"]["startPayment"]["payment"]["id"] }),
+        )
+        .await;
+    assert_eq!(old["data"]["payment"]["status"], "EXPIRED");
+}
+
+#[tokio::test]
+async fn the_same_callback_twenty_times_at_once_pays_once() {
+    let app = TestApp::spawn().await;
+    let (o, id) = awaiting_payment(&app).await;
+    let resp = start_payment(&app, &o, &id).await;
+    let back = press(
+        &app,
+        resp["data"]["startPayment"]["redirectUrl"]
+            .as_str()
+            .unwrap(),
+        "pay",
+    )
+    .await;
+    let results = futures_util::future::join_all((0..20).map(|_| callback(&app, &back))).await;
+    for r in &results {
+        assert!(r.contains("status=PAID"), "{r}");
+    }
+    assert_eq!(
+        count(&app, "SELECT 1 FROM payments WHERE status = 'PAID'").await,
+        1
+    );
+    assert_eq!(
+        count(&app, "SELECT 1 FROM events WHERE action = 'COMPLETE'").await,
+        1
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT 1 FROM events WHERE entity_type = 'payment' AND action = 'PAID'"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        count(&app, "SELECT 1 FROM events WHERE action = 'QUALIFIED'").await,
+        1
+    );
+
+    // Replayed much later (the attempt a day old): still a no-op.
+    app.sql("UPDATE payments SET created_at = created_at - interval '1 day', paid_at = paid_at - interval '1 day'").await.unwrap();
+    assert!(callback(&app, &back).await.contains("status=PAID"));
+    assert_eq!(
+        count(&app, "SELECT 1 FROM events WHERE action = 'COMPLETE'").await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn status_ok_but_unpaid_at_the_bank_is_not_trusted() {
+    let app = TestApp::spawn().await;
+    let (o, id) = awaiting_payment(&app).await;
+    let resp = start_payment(&app, &o, &id).await;
+    let redirect = resp["data"]["startPayment"]["redirectUrl"]
+        .as_str()
+        .unwrap();
+    let authority = redirect.rsplit('/').next().unwrap();
+    // The browser claims success without paying.
+    let forged = app.url(&format!(
+        "/payments/zarinpal/callback?Authority={authority}&Status=OK"
+    ));
+    assert!(callback(&app, &forged).await.contains("status=FAILED"));
+    let track = app.gql_as(&o.token, TRACK, json!({ "id": id })).await;
+    assert_eq!(
+        track["data"]["qualificationRequest"]["status"],
+        "AWAITING_PAYMENT"
+    );
+    assert_eq!(
+        track["data"]["qualificationRequest"]["payment"]["status"],
+        "FAILED"
+    );
+    // The officer tries again: a new attempt, which succeeds.
+    let again = start_payment(&app, &o, &id).await;
+    assert_ne!(
+        again["data"]["startPayment"]["payment"]["id"],
+        resp["data"]["startPayment"]["payment"]["id"]
+    );
+    let back = press(
+        &app,
+        again["data"]["startPayment"]["redirectUrl"]
+            .as_str()
+            .unwrap(),
+        "pay",
+    )
+    .await;
+    assert!(callback(&app, &back).await.contains("status=PAID"));
+}
+
+#[tokio::test]
+async fn verify_says_unpaid_even_after_the_pay_button() {
+    let app = TestApp::spawn().await;
+    let (o, id) = awaiting_payment(&app).await;
+    let resp = start_payment(&app, &o, &id).await;
+    let back = press(
+        &app,
+        resp["data"]["startPayment"]["redirectUrl"]
+            .as_str()
+            .unwrap(),
+        "pay",
+    )
+    .await;
+    control(&app, json!({ "verify": "unpaid" })).await;
+    assert!(callback(&app, &back).await.contains("status=FAILED"));
+    let track = app.gql_as(&o.token, TRACK, json!({ "id": id })).await;
+    assert_eq!(
+        track["data"]["qualificationRequest"]["status"],
+        "AWAITING_PAYMENT"
+    );
+}
+
+#[tokio::test]
+async fn an_amount_mismatch_is_not_paid() {
+    let app = TestApp::spawn().await;
+    let (o, id) = awaiting_payment(&app).await;
+    let resp = start_payment(&app, &o, &id).await;
+    let back = press(
+        &app,
+        resp["data"]["startPayment"]["redirectUrl"]
+            .as_str()
+            .unwrap(),
+        "pay",
+    )
+    .await;
+    // Our records say another amount than the bank was asked for.
+    app.sql("UPDATE payments SET amount_rials = 10000")
+        .await
+        .unwrap();
+    assert!(callback(&app, &back).await.contains("status=FAILED"));
+    let p = app
+        .gql_as(
+            &o.token,
+            PAYMENT,
+            json!({ "id": resp["data"]["startPayment"]["payment"]["id"] }),
+        )
+        .await;
+    assert_eq!(p["data"]["payment"]["status"], "FAILED");
+    assert!(
+        p["data"]["payment"]["failureReason"]
+            .as_str()
+            .unwrap()
+            .contains("-50"),
+        "{p}"
+    );
+    assert_eq!(
+        count(&app, "SELECT 1 FROM events WHERE action = 'COMPLETE'").await,
+        0
+    );
+}
+
+#[tokio::test]
+async fn a_forged_authority_changes_nothing() {
+    let app = TestApp::spawn().await;
+    let (o, id) = awaiting_payment(&app).await;
+    start_payment(&app, &o, &id).await;
+    let forged = app.url(
+        "/payments/zarinpal/callback?Authority=A000000000000000000000000000000000001&Status=OK",
+    );
+    assert!(callback(&app, &forged).await.contains("status=FAILED"));
+    let missing = app.url("/payments/zarinpal/callback?Status=OK");
+    assert!(callback(&app, &missing).await.contains("status=FAILED"));
+    assert_eq!(
+        count(&app, "SELECT 1 FROM payments WHERE status = 'PENDING'").await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn a_gateway_down_or_slow_at_request_time_fails_cleanly_and_retry_works() {
+    let app = TestApp::spawn_with(|c| c.payment_gateway_timeout_ms = 1_000).await;
+    let (o, id) = awaiting_payment(&app).await;
+    control(&app, json!({ "request": "down" })).await;
+    let r = start_payment(&app, &o, &id).await;
+    assert_refused(&r, "PAYMENT_FAILED");
+    control(&app, json!({ "request": "slow", "slowMs": 2500 })).await;
+    let r = start_payment(&app, &o, &id).await;
+    assert_refused(&r, "PAYMENT_FAILED");
+    assert_eq!(
+        count(&app, "SELECT 1 FROM payments").await,
+        0,
+        "nothing recorded"
+    );
+    control(&app, json!({ "request": "ok" })).await;
+    let r = start_payment(&app, &o, &id).await;
+    assert_eq!(
+        r["data"]["startPayment"]["payment"]["status"], "PENDING",
+        "{r}"
+    );
+}
+
+#[tokio::test]
+async fn a_gateway_down_or_slow_at_verify_time_leaves_the_attempt_pending_until_retried() {
+    let app = TestApp::spawn_with(|c| c.payment_gateway_timeout_ms = 1_000).await;
+    let (o, id) = awaiting_payment(&app).await;
+    let resp = start_payment(&app, &o, &id).await;
+    let back = press(
+        &app,
+        resp["data"]["startPayment"]["redirectUrl"]
+            .as_str()
+            .unwrap(),
+        "pay",
+    )
+    .await;
+    for mode in [
+        json!({ "verify": "down" }),
+        json!({ "verify": "slow", "slowMs": 2500 }),
+    ] {
+        control(&app, mode).await;
+        assert!(callback(&app, &back).await.contains("status=PENDING"));
+        let track = app.gql_as(&o.token, TRACK, json!({ "id": id })).await;
+        assert_eq!(
+            track["data"]["qualificationRequest"]["payment"]["status"],
+            "PENDING"
+        );
+        assert_eq!(
+            track["data"]["qualificationRequest"]["status"],
+            "AWAITING_PAYMENT"
+        );
+    }
+    control(&app, json!({ "verify": "ok" })).await;
+    assert!(callback(&app, &back).await.contains("status=PAID"));
+}
+
+#[tokio::test]
+async fn an_officer_who_never_returns_is_reconciled() {
+    let app = TestApp::spawn_with(|c| {
+        c.payment_reconcile_after_secs = 1;
+        c.payment_reconcile_every_secs = 1;
+    })
+    .await;
+    // One paid at the bank but never back; one never paid.
+    let (a, ra) = awaiting_payment(&app).await;
+    let (b, rb) = awaiting_payment(&app).await;
+    let pa = start_payment(&app, &a, &ra).await;
+    press(
+        &app,
+        pa["data"]["startPayment"]["redirectUrl"].as_str().unwrap(),
+        "pay",
+    )
+    .await;
+    let pb = start_payment(&app, &b, &rb).await;
+    let mut settled = false;
+    for _ in 0..100 {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let ta = app.gql_as(&a.token, TRACK, json!({ "id": ra })).await;
+        let tb = app
+            .gql_as(
+                &b.token,
+                PAYMENT,
+                json!({ "id": pb["data"]["startPayment"]["payment"]["id"] }),
+            )
+            .await;
+        if ta["data"]["qualificationRequest"]["status"] == "COMPLETED"
+            && tb["data"]["payment"]["status"] == "EXPIRED"
+        {
+            settled = true;
+            break;
+        }
+    }
+    assert!(settled, "reconciliation paid one and expired the other");
+    let tb = app.gql_as(&b.token, TRACK, json!({ "id": rb })).await;
+    assert_eq!(
+        tb["data"]["qualificationRequest"]["status"],
+        "AWAITING_PAYMENT"
+    );
+}
+
+#[tokio::test]
+async fn cancelling_at_the_gateway_fails_the_attempt_and_allows_another() {
+    let app = TestApp::spawn().await;
+    let (o, id) = awaiting_payment(&app).await;
+    let resp = start_payment(&app, &o, &id).await;
+    let back = press(
+        &app,
+        resp["data"]["startPayment"]["redirectUrl"]
+            .as_str()
+            .unwrap(),
+        "cancel",
+    )
+    .await;
+    assert!(back.ends_with("&Status=NOK"));
+    assert!(callback(&app, &back).await.contains("status=FAILED"));
+    let again = start_payment(&app, &o, &id).await;
+    assert_eq!(
+        again["data"]["startPayment"]["payment"]["status"],
+        "PENDING"
+    );
+}
+
+#[tokio::test]
+async fn who_may_pay_and_see_payments() {
+    let app = TestApp::spawn().await;
+    let (o, id) = awaiting_payment(&app).await;
+    let other = app.register_officer().await;
+    assert_refused(&start_payment(&app, &other, &id).await, "NOT_FOUND");
+    let reviewer = app.reviewer_of(TEHRAN_UNIVERSITY).await;
+    assert_refused(
+        &app.gql_as(&reviewer, START_PAYMENT, json!({ "id": id }))
+            .await,
+        "FORBIDDEN",
+    );
+    // A request that is not awaiting payment.
+    let draft = app
+        .gql_as(
+            &other.token,
+            "mutation { startQualificationRequest(kind: NEW) { id } }",
+            json!({}),
+        )
+        .await;
+    let draft_id = draft["data"]["startQualificationRequest"]["id"]
+        .as_str()
+        .unwrap();
+    assert_refused(
+        &start_payment(&app, &other, draft_id).await,
+        "INVALID_STATE",
+    );
+    // Receipts: the officer, the university's reviewers and admins; nobody else.
+    let resp = start_payment(&app, &o, &id).await;
+    let pid = resp["data"]["startPayment"]["payment"]["id"].clone();
+    assert!(app.gql_as(&o.token, PAYMENT, json!({ "id": pid })).await["errors"].is_null());
+    assert!(app.gql_as(&reviewer, PAYMENT, json!({ "id": pid })).await["errors"].is_null());
+    let admin = app.login_as(Role::DirectorateAdmin).await;
+    assert!(app.gql_as(&admin, PAYMENT, json!({ "id": pid })).await["errors"].is_null());
+    assert_refused(
+        &app.gql_as(&other.token, PAYMENT, json!({ "id": pid }))
+            .await,
+        "NOT_FOUND",
+    );
+    let tabriz = app.reviewer_of(TABRIZ_UNIVERSITY).await;
+    assert_refused(
+        &app.gql_as(&tabriz, PAYMENT, json!({ "id": pid })).await,
+        "NOT_FOUND",
+    );
+}
+
+#[tokio::test]
+async fn the_simulator_is_off_in_production_mode() {
+    let app = TestApp::spawn_with(|c| c.production = true).await;
+    let r = app
+        .client
+        .post(app.url("/_simulator/zarinpal/control"))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+}
