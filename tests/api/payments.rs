@@ -97,6 +97,16 @@ async fn the_happy_path_from_approval_to_a_qualified_officer() {
         "{redirect}"
     );
 
+    // The officer's cartable will show the payment and the completion live.
+    let mut ws = app.ws(Some(&o.token)).await.unwrap();
+    ws.subscribe(
+        "1",
+        "subscription { cartableEvents { kind payment { status } } }",
+        json!({}),
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
     let back = press(&app, redirect, "pay").await;
     assert!(
         back.starts_with(&app.url("/payments/zarinpal/callback?Authority=")),
@@ -115,6 +125,24 @@ async fn the_happy_path_from_approval_to_a_qualified_officer() {
         .await
         .unwrap();
     assert!(page.contains("پرداخت موفق"));
+    let mut kinds = Vec::new();
+    for _ in 0..3 {
+        let e = ws.next_event().await;
+        kinds.push(
+            e["data"]["cartableEvents"]["kind"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+        );
+    }
+    assert_eq!(
+        kinds,
+        [
+            "PAYMENT_PAID",
+            "OFFICER_QUALIFIED",
+            "QUALIFICATION_REQUEST_COMPLETE"
+        ]
+    );
 
     let track = app.gql_as(&o.token, TRACK, json!({ "id": id })).await;
     let r = &track["data"]["qualificationRequest"];
