@@ -11,6 +11,7 @@ use crate::domain::{Role, normalize};
 use crate::error::{AppError, AppResult};
 use crate::store::officers::{self, GeneralInfoChanges, Officer};
 use crate::store::users::User;
+use crate::workflow::qualification::optional;
 
 /// What an officer registers with.
 #[derive(Debug)]
@@ -91,17 +92,6 @@ pub struct GeneralInfo {
     pub birth_certificate_number: MaybeUndefined<String>,
 }
 
-fn clearable<T, U>(
-    v: MaybeUndefined<T>,
-    f: impl FnOnce(T) -> Result<U, normalize::FieldError>,
-) -> AppResult<Option<Option<U>>> {
-    Ok(match v {
-        MaybeUndefined::Undefined => None,
-        MaybeUndefined::Null => Some(None),
-        MaybeUndefined::Value(x) => Some(Some(f(x)?)),
-    })
-}
-
 /// Changes E2 items, refused while a request is open (S1.4).
 pub async fn update_general_info(
     conn: &mut AsyncPgConnection,
@@ -110,7 +100,7 @@ pub async fn update_general_info(
     input: GeneralInfo,
 ) -> AppResult<Officer> {
     let changes = GeneralInfoChanges {
-        phone: clearable(input.phone, |s| normalize::phone("phone", &s))?,
+        phone: optional(input.phone, |s| normalize::phone("phone", &s))?,
         mobile: match input.mobile {
             MaybeUndefined::Undefined => None,
             MaybeUndefined::Null => {
@@ -122,13 +112,13 @@ pub async fn update_general_info(
             }
             MaybeUndefined::Value(m) => Some(normalize::mobile("mobile", &m)?),
         },
-        email: clearable(input.email, |s| normalize::email("email", &s))?,
-        postal_address: clearable(input.postal_address, |s| {
+        email: optional(input.email, |s| normalize::email("email", &s))?,
+        postal_address: optional(input.postal_address, |s| {
             normalize::required_text("postalAddress", &s, 500)
         })?,
-        father_name: clearable(input.father_name, |s| od::person_name("fatherName", &s))?,
-        gender: clearable(input.gender, |g| Ok(g.as_str().to_string()))?,
-        birth_certificate_number: clearable(input.birth_certificate_number, |s| {
+        father_name: optional(input.father_name, |s| od::person_name("fatherName", &s))?,
+        gender: optional(input.gender, |g| Ok(g.as_str().to_string()))?,
+        birth_certificate_number: optional(input.birth_certificate_number, |s| {
             normalize::birth_certificate_number("birthCertificateNumber", &s)
         })?,
     };

@@ -63,7 +63,7 @@ fn check(req: &Request, action: Action, who: &Who) -> AppResult<Status> {
 }
 
 /// Clears on `null`, keeps on absent, validates on a value.
-fn optional<T, U>(
+pub(crate) fn optional<T, U>(
     v: MaybeUndefined<T>,
     f: impl FnOnce(T) -> Result<U, normalize::FieldError>,
 ) -> AppResult<Option<Option<U>>> {
