@@ -66,8 +66,9 @@ pub struct Config {
     #[arg(long, env = "MAX_UPLOAD_REQUEST_BYTES", default_value_t = 25 * 1024 * 1024)]
     pub max_upload_request_bytes: usize,
 
-    /// Deepest accepted query nesting.
-    #[arg(long, env = "MAX_QUERY_DEPTH", default_value_t = 12)]
+    /// Deepest accepted query nesting (15 admits the standard introspection query of
+    /// graphql-js, which GraphiQL, codegen and other tools send).
+    #[arg(long, env = "MAX_QUERY_DEPTH", default_value_t = 15)]
     pub max_query_depth: usize,
 
     /// Highest accepted query complexity (one point per field).

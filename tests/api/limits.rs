@@ -147,6 +147,16 @@ async fn too_many_aliases_are_refused() {
 }
 
 #[tokio::test]
+async fn the_standard_introspection_query_of_tools_is_accepted() {
+    // graphql-js's getIntrospectionQuery(), as GraphiQL and code generators send it.
+    let app = TestApp::spawn().await;
+    let query = include_str!("fixtures/introspection.graphql");
+    let resp = app.gql(query, json!({})).await;
+    assert!(resp["errors"].is_null(), "{resp}");
+    assert_eq!(resp["data"]["__schema"]["queryType"]["name"], "Query");
+}
+
+#[tokio::test]
 async fn introspection_and_suggestions_are_off_in_production_mode() {
     let dev = TestApp::spawn().await;
     let resp = dev
