@@ -15,4 +15,5 @@ mod payments;
 mod playground;
 mod qualification;
 mod reference;
+mod storage_s3;
 mod subscriptions;
