@@ -496,7 +496,7 @@ impl QualificationQuery {
         let who = who(ctx).await?;
         let university = who.university_id.ok_or_else(AppError::forbidden)?;
         let statuses: Vec<&str> = match status.as_deref() {
-            Some([]) | None => vec!["SUBMITTED", "UNDER_REVIEW", "DEFICIENT"],
+            Some([]) | None => q::WAITING.to_vec(),
             Some(s) => s
                 .iter()
                 .map(|s| s.as_str())

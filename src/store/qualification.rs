@@ -387,8 +387,12 @@ pub async fn list_for_officer(
     Ok((rows, total))
 }
 
+/// The statuses of a reviewer's default cartable (files waiting for a reviewer).
+pub const WAITING: [&str; 3] = ["SUBMITTED", "UNDER_REVIEW", "DEFICIENT"];
+
 /// A university's cartable: routed requests with the given statuses, oldest submission
-/// first, after a keyset cursor; and their total.
+/// first, after a keyset cursor; and their total. The default set of statuses is written
+/// as a literal so that the planner can use the partial index made for it.
 pub async fn review_queue(
     conn: &mut AsyncPgConnection,
     university_id: i32,
@@ -396,9 +400,26 @@ pub async fn review_queue(
     after: Option<(DateTime<Utc>, Uuid)>,
     limit: i64,
 ) -> AppResult<(Vec<Request>, i64)> {
+    let waiting = {
+        let mut s = statuses.to_vec();
+        s.sort_unstable();
+        s.dedup();
+        let mut w = WAITING.to_vec();
+        w.sort_unstable();
+        s == w
+    };
+    let status_filter = || -> Box<dyn BoxableExpression<qr::table, diesel::pg::Pg, SqlType = diesel::sql_types::Bool>> {
+        if waiting {
+            Box::new(diesel::dsl::sql::<diesel::sql_types::Bool>(
+                "qualification_requests.status IN ('SUBMITTED', 'UNDER_REVIEW', 'DEFICIENT')",
+            ))
+        } else {
+            Box::new(qr::status.eq_any(statuses.iter().map(|s| s.to_string()).collect::<Vec<_>>()))
+        }
+    };
     let mut q = qr::table
         .filter(qr::university_id.eq(university_id))
-        .filter(qr::status.eq_any(statuses))
+        .filter(status_filter())
         .select(Request::as_select())
         .order((qr::submitted_at.asc(), qr::id.asc()))
         .limit(limit)
@@ -413,7 +434,7 @@ pub async fn review_queue(
     let rows = q.load(conn).await?;
     let total = qr::table
         .filter(qr::university_id.eq(university_id))
-        .filter(qr::status.eq_any(statuses))
+        .filter(status_filter())
         .count()
         .get_result(conn)
         .await?;

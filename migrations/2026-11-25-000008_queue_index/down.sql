@@ -1,0 +1,1 @@
+DROP INDEX qualification_requests_waiting_idx;
