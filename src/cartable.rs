@@ -10,8 +10,9 @@ use chrono::{DateTime, Utc};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use futures_util::StreamExt;
 use serde::Deserialize;
-use std::sync::Arc;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::broadcast;
 use uuid::Uuid;
@@ -85,29 +86,88 @@ impl From<crate::store::qualification::Event> for Notice {
     }
 }
 
+/// Where notices go: every subscriber of an officer, of a university, and the admins
+/// (who see everything) have a channel of their own, so an event wakes only the
+/// subscribers it concerns.
+struct Routes {
+    buffer: usize,
+    all: broadcast::Sender<Arc<Notice>>,
+    /// For viewers nothing is routed to (yet): a channel that stays open and silent.
+    nobody: broadcast::Sender<Arc<Notice>>,
+    officers: Mutex<HashMap<Uuid, broadcast::Sender<Arc<Notice>>>>,
+    universities: Mutex<HashMap<i32, broadcast::Sender<Arc<Notice>>>>,
+}
+
+fn route<K: std::hash::Hash + Eq + Copy>(
+    map: &Mutex<HashMap<K, broadcast::Sender<Arc<Notice>>>>,
+    key: Option<K>,
+    notice: &Arc<Notice>,
+) {
+    let Some(key) = key else { return };
+    let mut map = map.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(tx) = map.get(&key)
+        && tx.send(notice.clone()).is_err()
+    {
+        // Nobody listens any more: forget the channel.
+        map.remove(&key);
+    }
+}
+
+fn channel<K: std::hash::Hash + Eq + Copy>(
+    map: &Mutex<HashMap<K, broadcast::Sender<Arc<Notice>>>>,
+    key: K,
+    buffer: usize,
+) -> broadcast::Receiver<Arc<Notice>> {
+    let mut map = map.lock().unwrap_or_else(|p| p.into_inner());
+    map.entry(key)
+        .or_insert_with(|| broadcast::channel(buffer).0)
+        .subscribe()
+}
+
+impl Routes {
+    fn publish(&self, notice: Notice) {
+        let notice = Arc::new(notice);
+        // No receivers is fine: nobody is subscribed on this instance.
+        let _ = self.all.send(notice.clone());
+        route(&self.officers, notice.officer, &notice);
+        route(&self.universities, notice.university, &notice);
+    }
+}
+
 /// The instance's fan-out.
 pub struct Hub {
-    tx: broadcast::Sender<Arc<Notice>>,
+    routes: Arc<Routes>,
     last_seen: Arc<AtomicI64>,
 }
 
 impl Hub {
     /// Starts listening on a dedicated connection (not from the pool).
     pub fn start(database_url: String, buffer: usize) -> Self {
-        let (tx, _) = broadcast::channel(buffer.max(1));
+        let buffer = buffer.max(1);
+        let routes = Arc::new(Routes {
+            buffer,
+            all: broadcast::channel(buffer).0,
+            nobody: broadcast::channel(1).0,
+            officers: Mutex::new(HashMap::new()),
+            universities: Mutex::new(HashMap::new()),
+        });
         let last_seen = Arc::new(AtomicI64::new(-1));
-        tokio::spawn(listen(database_url, tx.clone(), last_seen.clone()));
-        Self { tx, last_seen }
+        tokio::spawn(listen(database_url, routes.clone(), last_seen.clone()));
+        Self { routes, last_seen }
     }
 
-    /// A receiver of every event committed from now on.
-    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Notice>> {
-        self.tx.subscribe()
-    }
-
-    /// Number of receivers (subscribers) on this instance.
-    pub fn subscribers(&self) -> usize {
-        self.tx.receiver_count()
+    /// A receiver of the events committed from now on that may concern `who` (an admin's
+    /// receives every event; one without an audience receives none).
+    pub fn subscribe(&self, who: &Who) -> broadcast::Receiver<Arc<Notice>> {
+        use crate::domain::Role;
+        let r = &self.routes;
+        match (who.role, who.officer_id, who.university_id) {
+            (Role::DirectorateAdmin, _, _) => r.all.subscribe(),
+            (Role::Officer, Some(o), _) => channel(&r.officers, o, r.buffer),
+            (Role::UniversityReviewer, _, Some(u)) => channel(&r.universities, u, r.buffer),
+            // Nothing is routed to these yet.
+            _ => r.nobody.subscribe(),
+        }
     }
 
     /// The id of the last event announced (-1 before the first).
@@ -116,10 +176,10 @@ impl Hub {
     }
 }
 
-async fn listen(url: String, tx: broadcast::Sender<Arc<Notice>>, last_seen: Arc<AtomicI64>) {
+async fn listen(url: String, routes: Arc<Routes>, last_seen: Arc<AtomicI64>) {
     let mut backoff = Duration::from_millis(200);
     loop {
-        match listen_once(&url, &tx, &last_seen).await {
+        match listen_once(&url, &routes, &last_seen).await {
             Ok(()) => tracing::warn!("cartable listener: connection closed; reconnecting"),
             Err(e) => tracing::warn!(error = %e, "cartable listener failed; reconnecting"),
         }
@@ -129,11 +189,7 @@ async fn listen(url: String, tx: broadcast::Sender<Arc<Notice>>, last_seen: Arc<
     }
 }
 
-async fn listen_once(
-    url: &str,
-    tx: &broadcast::Sender<Arc<Notice>>,
-    last_seen: &AtomicI64,
-) -> anyhow::Result<()> {
+async fn listen_once(url: &str, routes: &Routes, last_seen: &AtomicI64) -> anyhow::Result<()> {
     use diesel_async::RunQueryDsl;
     let mut conn = AsyncPgConnection::establish(url).await?;
     if last_seen.load(Ordering::Relaxed) < 0 {
@@ -157,14 +213,14 @@ async fn listen_once(
             break;
         }
         for row in rows {
-            publish(tx, last_seen, Notice::from(row));
+            publish(routes, last_seen, Notice::from(row));
         }
     }
     let mut stream = std::pin::pin!(conn.notifications_stream());
     while let Some(n) = stream.next().await {
         let n = n?;
         match serde_json::from_str::<Notice>(&n.payload) {
-            Ok(notice) => publish(tx, last_seen, notice),
+            Ok(notice) => publish(routes, last_seen, notice),
             Err(e) => {
                 tracing::warn!(error = %e, payload = %n.payload, "unreadable cartable notice")
             }
@@ -173,12 +229,11 @@ async fn listen_once(
     Ok(())
 }
 
-fn publish(tx: &broadcast::Sender<Arc<Notice>>, last_seen: &AtomicI64, notice: Notice) {
+fn publish(routes: &Routes, last_seen: &AtomicI64, notice: Notice) {
     if notice.id <= last_seen.load(Ordering::Relaxed) {
         return; // replayed and then notified: already sent
     }
     last_seen.store(notice.id, Ordering::Relaxed);
     metrics::counter!("cartable_events_total").increment(1);
-    // No receivers is fine: nobody is subscribed on this instance.
-    let _ = tx.send(Arc::new(notice));
+    routes.publish(notice);
 }

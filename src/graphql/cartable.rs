@@ -121,7 +121,7 @@ impl CartableSubscription {
             None => None,
         };
         // Subscribe before replaying, so nothing committed meanwhile is lost.
-        let mut rx = app.hub.subscribe();
+        let mut rx = app.hub.subscribe(&who);
         metrics::gauge!("cartable_subscribers").increment(1.0);
         let guard = SubscriberGauge;
         Ok(async_stream::stream! {

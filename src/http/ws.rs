@@ -38,7 +38,11 @@ pub async fn graphql_ws(
                 .find_map(|p| p.trim().parse::<WebSocketProtocols>().ok())
         })
         .unwrap_or(WebSocketProtocols::GraphQLWS);
+    // Client messages are small (subscribe, ping): small buffers keep a subscriber cheap.
     upgrade
+        .read_buffer_size(4 * 1024)
+        .max_message_size(256 * 1024)
+        .max_frame_size(256 * 1024)
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
         .on_upgrade(move |socket| serve(state, socket, protocol, peer))
 }
@@ -105,8 +109,9 @@ async fn serve(state: AppState, socket: WebSocket, protocol: WebSocketProtocols,
             })
         });
     let messages = async_graphql::http::WebSocket::new(state.schema.clone(), input, protocol)
+        // No keepalive timeout: async-graphql resets it only on client messages, and clients
+        // such as graphql-ws send none by default while they receive events.
         .on_connection_init(on_init)
-        .keepalive_timeout(std::time::Duration::from_secs(60))
         .map(|msg| match msg {
             WsMessage::Text(text) => Message::Text(text.into()),
             WsMessage::Close(code, reason) => {
