@@ -67,11 +67,12 @@ impl NewEvent {
     }
 }
 
-/// Appends an event; returns its id.
-pub async fn append(conn: &mut AsyncPgConnection, event: NewEvent) -> AppResult<i64> {
-    Ok(diesel::insert_into(events::table)
+/// Appends an event. Its id is given at commit (in commit order; see the migration
+/// `…000009_commit_time_ids`), so it is not known here.
+pub async fn append(conn: &mut AsyncPgConnection, event: NewEvent) -> AppResult<()> {
+    diesel::insert_into(events::table)
         .values(&event)
-        .returning(events::id)
-        .get_result(conn)
-        .await?)
+        .execute(conn)
+        .await?;
+    Ok(())
 }

@@ -381,3 +381,47 @@ async fn the_graphql_ws_library_speaks_to_the_server() {
         "{stdout}"
     );
 }
+
+#[tokio::test]
+async fn an_open_transaction_does_not_hold_up_other_event_writers_and_ids_follow_commits() {
+    use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+    let app = TestApp::spawn().await;
+    let o = app.register_officer().await;
+    // A transaction writes an event and stays open.
+    let mut held = AsyncPgConnection::establish(&app.db.url()).await.unwrap();
+    diesel::sql_query("BEGIN").execute(&mut held).await.unwrap();
+    diesel::sql_query(
+        "INSERT INTO events (entity_type, entity_id, action) VALUES ('test', 'held', 'HOLD')",
+    )
+    .execute(&mut held)
+    .await
+    .unwrap();
+    // Meanwhile another event-writing transaction goes through at once.
+    let started = tokio::time::timeout(Duration::from_secs(5), start(&app, &o))
+        .await
+        .expect("not held up by the open transaction");
+    // The open one commits last, so its event comes last in the log.
+    diesel::sql_query("COMMIT")
+        .execute(&mut held)
+        .await
+        .unwrap();
+    use diesel::QueryableByName;
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        id: i64,
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        entity_id: String,
+    }
+    let mut conn = app.app.pool.get().await.unwrap();
+    let rows: Vec<Row> = diesel::sql_query("SELECT id, entity_id FROM events ORDER BY id")
+        .load(&mut conn)
+        .await
+        .unwrap();
+    assert!(
+        rows.iter().all(|r| r.id > 0),
+        "every committed event has its final id"
+    );
+    assert_eq!(rows.last().unwrap().entity_id, "held");
+    assert!(rows.iter().any(|r| r.entity_id == started));
+}
