@@ -74,7 +74,7 @@ impl From<crate::store::qualification::Event> for Notice {
         Self {
             id: e.id,
             at: e.occurred_at,
-            entity_type: e.entity_type,
+            entity_type: e.entity_type.as_str().to_string(),
             entity: e.entity_id,
             action: e.action,
             from: e.from_status,

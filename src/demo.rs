@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use crate::app::App;
 use crate::auth;
-use crate::domain::{self, DistributorKind, Role, normalize};
+use crate::domain::{self, DistributorKind, Entity, Role, normalize};
 use crate::error::AppError;
 use crate::store::{self, DbPool, distributors, events, users};
 
@@ -77,7 +77,7 @@ pub async fn create_account(
             id: Uuid::new_v4(),
             user_code: &user_code,
             password_hash: &hash,
-            role: role.as_str(),
+            role,
             display_name,
             university_id,
             distributor_id,
@@ -87,7 +87,7 @@ pub async fn create_account(
     .map_err(|e: AppError| anyhow::anyhow!(e.describe()))?;
     events::append(
         &mut conn,
-        events::NewEvent::new(None, "user", user.id, "CREATE_ACCOUNT")
+        events::NewEvent::new(None, Entity::User, user.id, "CREATE_ACCOUNT")
             .with_data(serde_json::json!({ "role": role.as_str(), "userCode": user.user_code })),
     )
     .await
@@ -143,7 +143,7 @@ async fn demo_distributor(conn: &mut store::DbConn, name: &str) -> anyhow::Resul
     let d = distributors::Distributor {
         id: Uuid::new_v4(),
         name: name.to_string(),
-        kind: DistributorKind::Company.as_str().to_string(),
+        kind: DistributorKind::Company,
         national_id: "10101234565".to_string(),
         manager_mobile: "09121234567".to_string(),
         created_at: now,

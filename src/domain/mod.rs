@@ -1,47 +1,31 @@
 //! Domain layer: roles, rules, validation and state machines. No I/O here.
 
+mod text_enum;
+
 pub mod jalali;
 pub mod normalize;
 pub mod officer;
+pub mod payment;
 pub mod qualification;
 
-use async_graphql::Enum;
+use text_enum::text_enum;
 
-/// The four roles of the system.
-#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub enum Role {
-    /// A technical officer (مسئول فنی).
-    Officer,
-    /// A distributor's account (company or guild).
-    Distributor,
-    /// A reviewer (کارشناس) of one university of medical sciences.
-    UniversityReviewer,
-    /// Staff of the Medical Equipment General Directorate.
-    DirectorateAdmin,
+text_enum! {
+    /// The four roles of the system.
+    #[derive(async_graphql::Enum)]
+    pub enum Role {
+        /// A technical officer (مسئول فنی).
+        Officer = "OFFICER",
+        /// A distributor's account (company or guild).
+        Distributor = "DISTRIBUTOR",
+        /// A reviewer (کارشناس) of one university of medical sciences.
+        UniversityReviewer = "UNIVERSITY_REVIEWER",
+        /// Staff of the Medical Equipment General Directorate.
+        DirectorateAdmin = "DIRECTORATE_ADMIN",
+    }
 }
 
 impl Role {
-    /// The name stored in the database and sent on the wire.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Officer => "OFFICER",
-            Self::Distributor => "DISTRIBUTOR",
-            Self::UniversityReviewer => "UNIVERSITY_REVIEWER",
-            Self::DirectorateAdmin => "DIRECTORATE_ADMIN",
-        }
-    }
-
-    /// Parses a stored role name.
-    pub fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "OFFICER" => Self::Officer,
-            "DISTRIBUTOR" => Self::Distributor,
-            "UNIVERSITY_REVIEWER" => Self::UniversityReviewer,
-            "DIRECTORATE_ADMIN" => Self::DirectorateAdmin,
-            _ => return None,
-        })
-    }
-
     /// The Persian name of the role, for messages.
     pub fn name_fa(self) -> &'static str {
         match self {
@@ -53,31 +37,34 @@ impl Role {
     }
 }
 
-/// Kind of distributor: a company or a guild (شرکت / صنف).
-#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
-pub enum DistributorKind {
-    /// شرکت
-    Company,
-    /// صنف
-    Guild,
+text_enum! {
+    /// Kind of distributor: a company or a guild (شرکت / صنف).
+    #[derive(async_graphql::Enum)]
+    pub enum DistributorKind {
+        /// شرکت
+        Company = "COMPANY",
+        /// صنف
+        Guild = "GUILD",
+    }
 }
 
-impl DistributorKind {
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Company => "COMPANY",
-            Self::Guild => "GUILD",
-        }
-    }
-
-    /// Parses a stored name.
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "COMPANY" => Some(Self::Company),
-            "GUILD" => Some(Self::Guild),
-            _ => None,
-        }
+text_enum! {
+    /// The kinds of object the event log records.
+    pub enum Entity {
+        /// A qualification or amendment request.
+        QualificationRequest = "qualification_request",
+        /// A payment attempt.
+        Payment = "payment",
+        /// An officer's profile.
+        Officer = "officer",
+        /// A user account.
+        User = "user",
+        /// A distributor.
+        Distributor = "distributor",
+        /// A field of study (reference data).
+        FieldOfStudy = "field_of_study",
+        /// The review-fee schedule.
+        ReviewFee = "review_fee",
     }
 }
 

@@ -1,129 +1,65 @@
 //! Officers: registration rules, general-info (E2) rules, and the officer's enums.
 
-use async_graphql::Enum;
 use chrono::{Datelike, NaiveDate};
 
 use super::normalize::{self, FieldError};
+use super::text_enum::text_enum;
 
-/// Gender.
-#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
-pub enum Gender {
-    /// مرد
-    Male,
-    /// زن
-    Female,
-}
-
-impl Gender {
-    /// Stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Male => "MALE",
-            Self::Female => "FEMALE",
-        }
-    }
-    /// Parses a stored name.
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "MALE" => Some(Self::Male),
-            "FEMALE" => Some(Self::Female),
-            _ => None,
-        }
+text_enum! {
+    /// Gender.
+    #[derive(async_graphql::Enum)]
+    pub enum Gender {
+        /// مرد
+        Male = "MALE",
+        /// زن
+        Female = "FEMALE",
     }
 }
 
-/// Level of study.
-#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
-pub enum DegreeLevel {
-    /// کاردانی
-    Associate,
-    /// کارشناسی
-    Bachelor,
-    /// کارشناسی ارشد
-    Master,
-    /// دکتری
-    Doctorate,
-}
-
-impl DegreeLevel {
-    /// Stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Associate => "ASSOCIATE",
-            Self::Bachelor => "BACHELOR",
-            Self::Master => "MASTER",
-            Self::Doctorate => "DOCTORATE",
-        }
-    }
-    /// Parses a stored name.
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "ASSOCIATE" => Some(Self::Associate),
-            "BACHELOR" => Some(Self::Bachelor),
-            "MASTER" => Some(Self::Master),
-            "DOCTORATE" => Some(Self::Doctorate),
-            _ => None,
-        }
+text_enum! {
+    /// Level of study.
+    #[derive(async_graphql::Enum)]
+    pub enum DegreeLevel {
+        /// کاردانی
+        Associate = "ASSOCIATE",
+        /// کارشناسی
+        Bachelor = "BACHELOR",
+        /// کارشناسی ارشد
+        Master = "MASTER",
+        /// دکتری
+        Doctorate = "DOCTORATE",
     }
 }
 
-/// Whether the officer is qualified.
-#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
-pub enum QualificationStatus {
-    /// Not (yet) qualified.
-    NotQualified,
-    /// Qualified: a NEW request was approved and its fee paid.
-    Qualified,
-}
-
-impl QualificationStatus {
-    /// Parses a stored name.
-    pub fn parse(s: &str) -> Self {
-        if s == "QUALIFIED" {
-            Self::Qualified
-        } else {
-            Self::NotQualified
-        }
+text_enum! {
+    /// Whether the officer is qualified.
+    #[derive(async_graphql::Enum)]
+    pub enum QualificationStatus {
+        /// Not (yet) qualified.
+        NotQualified = "NOT_QUALIFIED",
+        /// Qualified: a NEW request was approved and its fee paid.
+        Qualified = "QUALIFIED",
     }
 }
 
-/// Kind of document.
-#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub enum DocumentKind {
-    /// مدرک تحصیلی
-    DegreeCertificate,
-    /// کارت ملی
-    NationalCard,
-    /// شناسنامه
-    BirthCertificate,
-    /// عکس
-    Photo,
-    /// سایر
-    Other,
+text_enum! {
+    /// Kind of document.
+    #[derive(async_graphql::Enum)]
+    pub enum DocumentKind {
+        /// مدرک تحصیلی
+        DegreeCertificate = "DEGREE_CERTIFICATE",
+        /// کارت ملی
+        NationalCard = "NATIONAL_CARD",
+        /// شناسنامه
+        BirthCertificate = "BIRTH_CERTIFICATE",
+        /// عکس
+        Photo = "PHOTO",
+        /// سایر
+        Other = "OTHER",
+    }
 }
 
 impl DocumentKind {
-    /// Stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::DegreeCertificate => "DEGREE_CERTIFICATE",
-            Self::NationalCard => "NATIONAL_CARD",
-            Self::BirthCertificate => "BIRTH_CERTIFICATE",
-            Self::Photo => "PHOTO",
-            Self::Other => "OTHER",
-        }
-    }
-    /// Parses a stored name.
-    pub fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "DEGREE_CERTIFICATE" => Self::DegreeCertificate,
-            "NATIONAL_CARD" => Self::NationalCard,
-            "BIRTH_CERTIFICATE" => Self::BirthCertificate,
-            "PHOTO" => Self::Photo,
-            "OTHER" => Self::Other,
-            _ => return None,
-        })
-    }
     /// Persian name.
     pub fn name_fa(self) -> &'static str {
         match self {

@@ -13,88 +13,48 @@
 //! Visibility (an officer's own requests, a reviewer's own university) is decided before this
 //! function by the store queries: an object the actor may not see is `NOT_FOUND` there.
 
-use async_graphql::Enum;
+use super::text_enum::text_enum;
 
-/// Kind of request.
-#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Hash)]
-#[graphql(name = "QualificationRequestKind")]
-pub enum RequestKind {
-    /// First qualification (S1.1); only while not qualified.
-    New,
-    /// Amendment of a qualified officer's data (S1.2).
-    Amendment,
-}
-
-impl RequestKind {
-    /// Stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::New => "NEW",
-            Self::Amendment => "AMENDMENT",
-        }
-    }
-    /// Parses a stored name.
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "NEW" => Some(Self::New),
-            "AMENDMENT" => Some(Self::Amendment),
-            _ => None,
-        }
+text_enum! {
+    /// Kind of request.
+    #[derive(async_graphql::Enum)]
+    #[graphql(name = "QualificationRequestKind")]
+    pub enum RequestKind {
+        /// First qualification (S1.1); only while not qualified.
+        New = "NEW",
+        /// Amendment of a qualified officer's data (S1.2).
+        Amendment = "AMENDMENT",
     }
 }
 
-/// Status of a request.
-#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Hash)]
-#[graphql(name = "QualificationRequestStatus")]
-pub enum Status {
-    /// Being prepared by the officer.
-    Draft,
-    /// Sent to the university; waiting for a reviewer.
-    Submitted,
-    /// Claimed by a reviewer.
-    UnderReview,
-    /// Sent back to the officer with deficiencies.
-    Deficient,
-    /// Approved; the review fee is due.
-    AwaitingPayment,
-    /// Fee paid: the officer is qualified or the amendment applied.
-    Completed,
-    /// Refused by the reviewer.
-    Rejected,
-    /// Withdrawn by the officer.
-    Cancelled,
+text_enum! {
+    /// Status of a request.
+    #[derive(async_graphql::Enum)]
+    #[graphql(name = "QualificationRequestStatus")]
+    pub enum Status {
+        /// Being prepared by the officer.
+        Draft = "DRAFT",
+        /// Sent to the university; waiting for a reviewer.
+        Submitted = "SUBMITTED",
+        /// Claimed by a reviewer.
+        UnderReview = "UNDER_REVIEW",
+        /// Sent back to the officer with deficiencies.
+        Deficient = "DEFICIENT",
+        /// Approved; the review fee is due.
+        AwaitingPayment = "AWAITING_PAYMENT",
+        /// Fee paid: the officer is qualified or the amendment applied.
+        Completed = "COMPLETED",
+        /// Refused by the reviewer.
+        Rejected = "REJECTED",
+        /// Withdrawn by the officer.
+        Cancelled = "CANCELLED",
+    }
 }
 
-/// Every status, for tables and tests.
-pub const ALL_STATUSES: [Status; 8] = [
-    Status::Draft,
-    Status::Submitted,
-    Status::UnderReview,
-    Status::Deficient,
-    Status::AwaitingPayment,
-    Status::Completed,
-    Status::Rejected,
-    Status::Cancelled,
-];
+/// The statuses of a reviewer's default cartable: files waiting on the university's side.
+pub const WAITING: [Status; 3] = [Status::Submitted, Status::UnderReview, Status::Deficient];
 
 impl Status {
-    /// Stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Draft => "DRAFT",
-            Self::Submitted => "SUBMITTED",
-            Self::UnderReview => "UNDER_REVIEW",
-            Self::Deficient => "DEFICIENT",
-            Self::AwaitingPayment => "AWAITING_PAYMENT",
-            Self::Completed => "COMPLETED",
-            Self::Rejected => "REJECTED",
-            Self::Cancelled => "CANCELLED",
-        }
-    }
-    /// Parses a stored name.
-    pub fn parse(s: &str) -> Option<Self> {
-        ALL_STATUSES.into_iter().find(|st| st.as_str() == s)
-    }
     /// Persian name, for messages.
     pub fn name_fa(self) -> &'static str {
         match self {
@@ -114,28 +74,18 @@ impl Status {
     }
 }
 
-/// Why a request was rejected.
-#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
-pub enum RejectionReason {
-    /// The province or city is wrong (R3): the officer submits a new request.
-    WrongProvince,
-    /// The field or level of study is not eligible (R4).
-    IneligibleEducation,
-    /// Documents are missing or unreadable.
-    IncompleteDocuments,
-    /// Anything else (say what in the note).
-    Other,
-}
-
-impl RejectionReason {
-    /// Stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::WrongProvince => "WRONG_PROVINCE",
-            Self::IneligibleEducation => "INELIGIBLE_EDUCATION",
-            Self::IncompleteDocuments => "INCOMPLETE_DOCUMENTS",
-            Self::Other => "OTHER",
-        }
+text_enum! {
+    /// Why a request was rejected.
+    #[derive(async_graphql::Enum)]
+    pub enum RejectionReason {
+        /// The province or city is wrong (R3): the officer submits a new request.
+        WrongProvince = "WRONG_PROVINCE",
+        /// The field or level of study is not eligible (R4).
+        IneligibleEducation = "INELIGIBLE_EDUCATION",
+        /// Documents are missing or unreadable.
+        IncompleteDocuments = "INCOMPLETE_DOCUMENTS",
+        /// Anything else (say what in the note).
+        Other = "OTHER",
     }
 }
 
@@ -378,7 +328,7 @@ mod tests {
     fn the_full_table_state_by_action_by_actor() {
         let allowed = allowed();
         let mut checked = 0;
-        for from in ALL_STATUSES {
+        for from in Status::VARIANTS.iter().copied() {
             for action in ALL_ACTIONS {
                 for actor in ACTORS {
                     let got = transition(from, action, actor);
@@ -402,7 +352,7 @@ mod tests {
 
     #[test]
     fn a_role_that_may_never_act_is_forbidden_whatever_the_state() {
-        for from in ALL_STATUSES {
+        for from in Status::VARIANTS.iter().copied() {
             assert_eq!(
                 transition(from, A::Approve, Actor::Officer),
                 Err(Refusal::Forbidden)
@@ -444,7 +394,11 @@ mod tests {
 
     #[test]
     fn open_statuses() {
-        let open: Vec<_> = ALL_STATUSES.into_iter().filter(|s| s.is_open()).collect();
+        let open: Vec<_> = Status::VARIANTS
+            .iter()
+            .copied()
+            .filter(|s| s.is_open())
+            .collect();
         assert_eq!(
             open,
             vec![
@@ -455,7 +409,7 @@ mod tests {
                 S::AwaitingPayment
             ]
         );
-        for s in ALL_STATUSES {
+        for s in Status::VARIANTS.iter().copied() {
             assert_eq!(Status::parse(s.as_str()), Some(s));
         }
     }

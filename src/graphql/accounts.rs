@@ -27,7 +27,7 @@ impl Viewer {
     }
     /// The user's role.
     async fn role(&self) -> Role {
-        self.0.role()
+        self.0.role
     }
     /// Name to show.
     async fn display_name(&self) -> &str {
@@ -44,7 +44,7 @@ impl Viewer {
     /// For an officer's account: the officer.
     async fn officer(&self, ctx: &Context<'_>) -> Result<Option<super::officers::Officer>> {
         // Only the officer itself sees its own profile through the viewer.
-        if self.0.role() != Role::Officer || !self.1 {
+        if self.0.role != Role::Officer || !self.1 {
             return Ok(None);
         }
         let mut conn = store::conn(&app(ctx).pool).await?;
@@ -112,7 +112,7 @@ pub async fn open_session(
     .await?;
     let (access_token, expires_at) = app
         .tokens
-        .issue(user.id, user.role(), family, now)
+        .issue(user.id, user.role, family, now)
         .map_err(AppError::internal)?;
     Ok(AuthPayload {
         access_token,
@@ -220,7 +220,7 @@ impl AccountsMutation {
             sessions::Rotation::Rotated { user, family } => {
                 let (access_token, expires_at) = app
                     .tokens
-                    .issue(user.id, user.role(), family, now)
+                    .issue(user.id, user.role, family, now)
                     .map_err(AppError::internal)?;
                 Ok(AuthPayload {
                     access_token,

@@ -12,7 +12,7 @@ use super::guards::RoleGuard;
 use super::reference::parse_ref_id;
 use crate::auth;
 use crate::domain::qualification::RequestKind;
-use crate::domain::{self, DistributorKind, Role, normalize};
+use crate::domain::{self, DistributorKind, Entity, Role, normalize};
 use crate::error::{AppError, AppResult};
 use crate::store::{self, distributors, events, reference, users};
 
@@ -125,7 +125,7 @@ impl AdminMutation {
                         id: Uuid::new_v4(),
                         user_code: &user_code,
                         password_hash: &password_hash,
-                        role: role.as_str(),
+                        role,
                         display_name: &display_name,
                         university_id,
                         distributor_id: None,
@@ -136,7 +136,7 @@ impl AdminMutation {
                     conn,
                     events::NewEvent::new(
                         Some((actor.id, actor.role)),
-                        "user",
+                        Entity::User,
                         user.id,
                         "CREATE_STAFF_ACCOUNT",
                     )
@@ -190,7 +190,7 @@ impl AdminMutation {
         let distributor = distributors::Distributor {
             id: Uuid::new_v4(),
             name,
-            kind: input.kind.as_str().to_string(),
+            kind: input.kind,
             national_id,
             manager_mobile,
             created_at: now,
@@ -215,7 +215,7 @@ impl AdminMutation {
                     id: Uuid::new_v4(),
                     user_code: &user_code,
                     password_hash: &password_hash,
-                    role: Role::Distributor.as_str(),
+                    role: Role::Distributor,
                     display_name: &d.name,
                     university_id: None,
                     distributor_id: Some(d.id),
@@ -226,7 +226,7 @@ impl AdminMutation {
                 conn,
                 events::NewEvent::new(
                     Some((actor.id, actor.role)),
-                    "distributor",
+                    Entity::Distributor,
                     d.id,
                     "CREATE_DISTRIBUTOR",
                 )
@@ -265,7 +265,7 @@ impl AdminReferenceMutation {
                     conn,
                     events::NewEvent::new(
                         Some((actor.id, actor.role)),
-                        "field_of_study",
+                        Entity::FieldOfStudy,
                         id,
                         "SET_ELIGIBILITY",
                     )
@@ -303,7 +303,7 @@ impl AdminReferenceMutation {
                 conn,
                 events::NewEvent::new(
                     Some((actor.id, actor.role)),
-                    "review_fee",
+                    Entity::ReviewFee,
                     kind.as_str(),
                     "SET_REVIEW_FEE",
                 )

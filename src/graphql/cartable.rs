@@ -48,7 +48,7 @@ impl CartableEvent {
         &self,
         ctx: &Context<'_>,
     ) -> Result<Option<QualificationRequest>> {
-        if self.0.entity_type != q::ENTITY {
+        if self.0.entity_type != q::ENTITY.as_str() {
             return Ok(None);
         }
         let Ok(id) = self.0.entity.parse::<Uuid>() else {
@@ -59,7 +59,7 @@ impl CartableEvent {
     }
     /// The payment the event is about, as it is now.
     async fn payment(&self, ctx: &Context<'_>) -> Result<Option<super::payments::Payment>> {
-        if self.0.entity_type != crate::store::payments::ENTITY {
+        if self.0.entity_type != crate::store::payments::ENTITY.as_str() {
             return Ok(None);
         }
         let Ok(id) = self.0.entity.parse::<Uuid>() else {

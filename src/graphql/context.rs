@@ -88,7 +88,7 @@ pub async fn who(ctx: &Context<'_>) -> AppResult<crate::store::qualification::Wh
         };
         Ok::<_, AppError>(crate::store::qualification::Who {
             user_id: user.id,
-            role: account.role(),
+            role: account.role,
             officer_id,
             university_id: account.university_id,
         })

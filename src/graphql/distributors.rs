@@ -23,7 +23,7 @@ impl Distributor {
     }
     /// Company or guild.
     async fn kind(&self) -> DistributorKind {
-        DistributorKind::parse(&self.0.kind).unwrap_or(DistributorKind::Company)
+        self.0.kind
     }
     /// National ID of the legal entity (شناسه ملی, 11 digits).
     async fn national_id(&self) -> &str {

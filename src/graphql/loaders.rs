@@ -5,6 +5,7 @@ use async_graphql::dataloader::{DataLoader, Loader};
 use std::collections::HashMap;
 use uuid::Uuid;
 
+use crate::domain::payment::PaymentStatus;
 use crate::error::AppError;
 use crate::store::{
     self, DbPool, distributors, officers, payments, qualification, reference, users,
@@ -267,7 +268,8 @@ impl Loader<PaymentOfRequest> for StoreLoader {
         for row in rows {
             let key = PaymentOfRequest(row.request_id);
             match map.get(&key) {
-                Some(kept) if kept.status == "PAID" || row.status != "PAID" => {}
+                Some(kept)
+                    if kept.status == PaymentStatus::Paid || row.status != PaymentStatus::Paid => {}
                 _ => {
                     map.insert(key, row);
                 }

@@ -75,7 +75,7 @@ impl Officer {
     }
     /// Gender.
     async fn gender(&self) -> Option<Gender> {
-        self.row.gender.as_deref().and_then(Gender::parse)
+        self.row.gender
     }
     /// Birth-certificate number (private).
     async fn birth_certificate_number(&self) -> Option<String> {
@@ -128,14 +128,11 @@ impl Officer {
     }
     /// Level of study.
     async fn degree_level(&self) -> Option<DegreeLevel> {
-        self.row
-            .degree_level
-            .as_deref()
-            .and_then(DegreeLevel::parse)
+        self.row.degree_level
     }
     /// Whether the officer is qualified (R9: once the fee of the NEW request is paid).
     async fn qualification_status(&self) -> QualificationStatus {
-        QualificationStatus::parse(&self.row.qualification_status)
+        self.row.qualification_status
     }
     /// When the officer was qualified.
     async fn qualified_at(&self) -> Option<DateTime<Utc>> {

@@ -20,7 +20,7 @@ use super::officers::{Officer, Visibility};
 use super::pagination::{Page, encode};
 use super::reference::{City, FieldOfStudy, Province, University, parse_ref_id, province};
 use crate::domain::officer::{DegreeLevel, DocumentKind, Gender};
-use crate::domain::qualification::{RejectionReason, RequestKind, Status};
+use crate::domain::qualification::{RejectionReason, RequestKind, Status, WAITING};
 use crate::domain::{Role, jalali};
 use crate::error::{AppError, AppResult};
 use crate::integrations::storage;
@@ -38,11 +38,11 @@ impl QualificationRequest {
     }
     /// NEW or AMENDMENT.
     async fn kind(&self) -> RequestKind {
-        self.0.kind()
+        self.0.kind
     }
     /// Where the request is in the workflow.
     async fn status(&self) -> Status {
-        self.0.status()
+        self.0.status
     }
     /// The officer the request is about.
     async fn officer(&self, ctx: &Context<'_>) -> Result<Officer> {
@@ -142,13 +142,7 @@ impl QualificationRequest {
     }
     /// Why it was rejected.
     async fn rejection_reason(&self) -> Option<RejectionReason> {
-        use RejectionReason as R;
-        self.0.rejection_reason.as_deref().map(|r| match r {
-            "WRONG_PROVINCE" => R::WrongProvince,
-            "INELIGIBLE_EDUCATION" => R::IneligibleEducation,
-            "INCOMPLETE_DOCUMENTS" => R::IncompleteDocuments,
-            _ => R::Other,
-        })
+        self.0.rejection_reason
     }
     /// The proposed data: what the officer's file will say once the request completes.
     async fn proposed(&self) -> ProposedData<'_> {
@@ -182,7 +176,7 @@ impl ProposedData<'_> {
     }
     /// Gender.
     async fn gender(&self) -> Option<Gender> {
-        self.0.gender.as_deref().and_then(Gender::parse)
+        self.0.gender
     }
     /// Birth-certificate number.
     async fn birth_certificate_number(&self) -> Option<&str> {
@@ -235,7 +229,7 @@ impl ProposedData<'_> {
     }
     /// Level of study.
     async fn degree_level(&self) -> Option<DegreeLevel> {
-        self.0.degree_level.as_deref().and_then(DegreeLevel::parse)
+        self.0.degree_level
     }
 }
 
@@ -250,10 +244,7 @@ impl Deficiency {
     }
     /// The document kind at fault, if any.
     async fn document_kind(&self) -> Option<DocumentKind> {
-        self.0
-            .document_kind
-            .as_deref()
-            .and_then(DocumentKind::parse)
+        self.0.document_kind
     }
     /// What is wrong.
     async fn description(&self) -> &str {
@@ -295,7 +286,7 @@ impl RequestEvent {
     }
     /// Role of the actor; none for the system.
     async fn actor_role(&self) -> Option<Role> {
-        self.0.actor_role.as_deref().and_then(Role::parse)
+        self.0.actor_role
     }
     /// Note given with the action.
     async fn note(&self) -> Option<&str> {
@@ -322,7 +313,7 @@ impl Document {
     }
     /// Kind.
     async fn kind(&self) -> DocumentKind {
-        DocumentKind::parse(&self.0.kind).unwrap_or(DocumentKind::Other)
+        self.0.kind
     }
     /// The name the file was uploaded with (R6; for display only).
     async fn file_name(&self) -> &str {
@@ -495,13 +486,9 @@ impl QualificationQuery {
         let page = Page::from_args(first, after)?;
         let who = who(ctx).await?;
         let university = who.university_id.ok_or_else(AppError::forbidden)?;
-        let statuses: Vec<&str> = match status.as_deref() {
-            Some([]) | None => q::WAITING.to_vec(),
-            Some(s) => s
-                .iter()
-                .map(|s| s.as_str())
-                .filter(|s| *s != "DRAFT")
-                .collect(),
+        let statuses: Vec<Status> = match status.as_deref() {
+            Some([]) | None => WAITING.to_vec(),
+            Some(s) => s.iter().copied().filter(|s| *s != Status::Draft).collect(),
         };
         let mut conn = store::conn(&app(ctx).pool).await?;
         let (rows, total) =
@@ -619,7 +606,7 @@ impl QualificationMutation {
             id: Uuid::new_v4(),
             request_id: req.id,
             officer_id: req.officer_id,
-            kind: kind.as_str().to_string(),
+            kind,
             file_name,
             content_type: content_type.to_string(),
             size_bytes: content.len() as i64,

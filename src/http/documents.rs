@@ -77,7 +77,7 @@ async fn serve(state: &AppState, id: Uuid, user_id: Uuid) -> anyhow::Result<Opti
         let Some(req) = q::find(&mut conn, doc.request_id).await? else {
             return Ok(None);
         };
-        let officer_id = if user.role() == Role::Officer {
+        let officer_id = if user.role == Role::Officer {
             store::officers::by_user(&mut conn, user.id)
                 .await?
                 .map(|o| o.id)
@@ -86,7 +86,7 @@ async fn serve(state: &AppState, id: Uuid, user_id: Uuid) -> anyhow::Result<Opti
         };
         let who = q::Who {
             user_id: user.id,
-            role: user.role(),
+            role: user.role,
             officer_id,
             university_id: user.university_id,
         };

@@ -6,6 +6,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use super::schema::{branches, distributors};
+use crate::domain::DistributorKind;
 use crate::error::{AppError, AppResult};
 
 /// A distributor.
@@ -14,7 +15,7 @@ use crate::error::{AppError, AppResult};
 pub struct Distributor {
     pub id: Uuid,
     pub name: String,
-    pub kind: String,
+    pub kind: DistributorKind,
     pub national_id: String,
     pub manager_mobile: String,
     pub created_at: DateTime<Utc>,

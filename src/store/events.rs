@@ -5,7 +5,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use super::schema::events;
-use crate::domain::Role;
+use crate::domain::{Entity, Role};
 use crate::error::AppResult;
 
 /// An event to append.
@@ -13,8 +13,8 @@ use crate::error::AppResult;
 #[diesel(table_name = events)]
 pub struct NewEvent {
     pub actor_user_id: Option<Uuid>,
-    pub actor_role: Option<String>,
-    pub entity_type: String,
+    pub actor_role: Option<Role>,
+    pub entity_type: Entity,
     pub entity_id: String,
     pub action: String,
     pub from_status: Option<String>,
@@ -33,14 +33,14 @@ impl NewEvent {
     /// An event about an entity, by an actor.
     pub fn new(
         actor: Option<(Uuid, Role)>,
-        entity_type: &str,
+        entity_type: Entity,
         entity_id: impl ToString,
         action: &str,
     ) -> Self {
         Self {
             actor_user_id: actor.map(|a| a.0),
-            actor_role: actor.map(|a| a.1.as_str().to_string()),
-            entity_type: entity_type.to_string(),
+            actor_role: actor.map(|a| a.1),
+            entity_type,
             entity_id: entity_id.to_string(),
             action: action.to_string(),
             from_status: None,

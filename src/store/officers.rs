@@ -8,7 +8,9 @@ use uuid::Uuid;
 use super::events::{self, NewEvent};
 use super::schema::{officers, qualification_requests, users};
 use super::users::{NewUser, User};
-use crate::domain::Role;
+use crate::domain::officer::{DegreeLevel, Gender, QualificationStatus};
+use crate::domain::qualification::{RequestKind, Status};
+use crate::domain::{Entity, Role};
 use crate::error::{AppError, AppResult};
 
 /// An officer as stored.
@@ -22,7 +24,7 @@ pub struct Officer {
     pub first_name: String,
     pub last_name: String,
     pub father_name: Option<String>,
-    pub gender: Option<String>,
+    pub gender: Option<Gender>,
     pub birth_certificate_number: Option<String>,
     pub phone: Option<String>,
     pub mobile: String,
@@ -31,8 +33,8 @@ pub struct Officer {
     pub province_id: Option<i32>,
     pub city_id: Option<i32>,
     pub field_of_study_id: Option<i32>,
-    pub degree_level: Option<String>,
-    pub qualification_status: String,
+    pub degree_level: Option<DegreeLevel>,
+    pub qualification_status: QualificationStatus,
     pub qualified_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -41,7 +43,7 @@ pub struct Officer {
 impl Officer {
     /// Whether the officer is qualified.
     pub fn is_qualified(&self) -> bool {
-        self.qualification_status == "QUALIFIED"
+        self.qualification_status == QualificationStatus::Qualified
     }
 }
 
@@ -68,7 +70,7 @@ pub async fn register(
                 id: Uuid::new_v4(),
                 user_code: &user_code,
                 password_hash: &password_hash,
-                role: Role::Officer.as_str(),
+                role: Role::Officer,
                 display_name: &display_name,
                 university_id: None,
                 distributor_id: None,
@@ -94,7 +96,7 @@ pub async fn register(
             conn,
             NewEvent::new(
                 Some((user.id, Role::Officer)),
-                "officer",
+                Entity::Officer,
                 officer.id,
                 "REGISTER",
             )
@@ -161,7 +163,7 @@ pub struct GeneralInfoChanges {
     pub email: Option<Option<String>>,
     pub postal_address: Option<Option<String>>,
     pub father_name: Option<Option<String>>,
-    pub gender: Option<Option<String>>,
+    pub gender: Option<Option<Gender>>,
     pub birth_certificate_number: Option<Option<String>>,
 }
 
@@ -180,9 +182,9 @@ pub async fn update_general_info(
             .for_update()
             .first(conn)
             .await?;
-        let open: Option<String> = qualification_requests::table
+        let open: Option<Status> = qualification_requests::table
             .filter(qualification_requests::officer_id.eq(officer_id))
-            .filter(qualification_requests::status.ne_all(["REJECTED", "COMPLETED", "CANCELLED"]))
+            .filter(qualification_requests::status.ne_all([Status::Rejected, Status::Completed, Status::Cancelled]))
             .select(qualification_requests::status)
             .first(conn)
             .await
@@ -190,7 +192,8 @@ pub async fn update_general_info(
         if let Some(status) = open {
             return Err(AppError::invalid_state(
                 format!(
-                    "a qualification request is in progress ({status}): general info cannot change until it ends; put the changes in the request instead"
+                    "a qualification request is in progress ({}): general info cannot change until it ends; put the changes in the request instead",
+                    status.as_str()
                 ),
                 "درخواست احراز صلاحیت شما در گردش است؛ تا پایان آن، تغییر اطلاعات عمومی ذخیره نمی‌شود",
             ));
@@ -202,7 +205,7 @@ pub async fn update_general_info(
             .await?;
         events::append(
             conn,
-            NewEvent::new(Some(actor), "officer", officer_id, "UPDATE_GENERAL_INFO")
+            NewEvent::new(Some(actor), Entity::Officer, officer_id, "UPDATE_GENERAL_INFO")
                 .with_data(serde_json::to_value(&changes).unwrap_or_default())
                 .for_cartables(Some(officer_id), None),
         )
@@ -260,13 +263,13 @@ pub async fn apply_request(
         .set(documents::current_for_officer.eq(true))
         .execute(conn)
         .await?;
-    let qualify = req.kind == "NEW";
+    let qualify = req.kind == RequestKind::New;
     let updated = diesel::update(officers::table.find(officer.id))
         .set((
             officers::first_name.eq(req.first_name.clone().unwrap_or(officer.first_name.clone())),
             officers::last_name.eq(req.last_name.clone().unwrap_or(officer.last_name.clone())),
             officers::father_name.eq(&req.father_name),
-            officers::gender.eq(&req.gender),
+            officers::gender.eq(req.gender),
             officers::birth_certificate_number.eq(&req.birth_certificate_number),
             officers::phone.eq(&req.phone),
             officers::mobile.eq(req.mobile.clone().unwrap_or(officer.mobile.clone())),
@@ -275,7 +278,7 @@ pub async fn apply_request(
             officers::province_id.eq(req.province_id),
             officers::city_id.eq(req.city_id),
             officers::field_of_study_id.eq(req.field_of_study_id),
-            officers::degree_level.eq(&req.degree_level),
+            officers::degree_level.eq(req.degree_level),
             officers::updated_at.eq(diesel::dsl::now),
         ))
         .returning(Officer::as_returning())
@@ -284,7 +287,7 @@ pub async fn apply_request(
     let updated = if qualify && !officer.is_qualified() {
         diesel::update(officers::table.find(officer.id))
             .set((
-                officers::qualification_status.eq("QUALIFIED"),
+                officers::qualification_status.eq(QualificationStatus::Qualified),
                 officers::qualified_at.eq(diesel::dsl::now),
             ))
             .returning(Officer::as_returning())
@@ -297,7 +300,7 @@ pub async fn apply_request(
         conn,
         NewEvent::new(
             None,
-            "officer",
+            Entity::Officer,
             officer.id,
             if qualify {
                 "QUALIFIED"

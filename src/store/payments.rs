@@ -7,11 +7,12 @@ use uuid::Uuid;
 
 use super::events::{self, NewEvent};
 use super::schema::payments;
-use crate::domain::Role;
+use crate::domain::payment::{PaymentAction, PaymentStatus};
+use crate::domain::{Entity, Role};
 use crate::error::AppResult;
 
 /// Entity type of payments in the event log.
-pub const ENTITY: &str = "payment";
+pub const ENTITY: Entity = Entity::Payment;
 
 /// A payment as stored.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -21,7 +22,7 @@ pub struct Payment {
     pub request_id: Uuid,
     pub officer_id: Uuid,
     pub amount_rials: i64,
-    pub status: String,
+    pub status: PaymentStatus,
     pub gateway: String,
     pub authority: Option<String>,
     pub reference_id: Option<String>,
@@ -38,15 +39,15 @@ pub async fn event(
     conn: &mut AsyncPgConnection,
     p: &Payment,
     actor: Option<(Uuid, Role)>,
-    action: &str,
-    from: Option<&str>,
+    action: PaymentAction,
+    from: Option<PaymentStatus>,
     data: serde_json::Value,
 ) -> AppResult<()> {
-    let mut e = NewEvent::new(actor, ENTITY, p.id, action)
+    let mut e = NewEvent::new(actor, ENTITY, p.id, action.as_str())
         .with_data(data)
         .for_cartables(Some(p.officer_id), None);
-    e.from_status = from.map(str::to_string);
-    e.to_status = Some(p.status.clone());
+    e.from_status = from.map(|s| s.as_str().to_string());
+    e.to_status = Some(p.status.as_str().to_string());
     events::append(conn, e).await?;
     Ok(())
 }
@@ -108,13 +109,13 @@ pub async fn of_requests(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> AppResul
 pub async fn settle_unpaid(
     conn: &mut AsyncPgConnection,
     id: Uuid,
-    to: &str,
+    to: PaymentStatus,
     reason: &str,
 ) -> AppResult<Option<Payment>> {
     Ok(diesel::update(
         payments::table
             .filter(payments::id.eq(id))
-            .filter(payments::status.eq("PENDING")),
+            .filter(payments::status.eq(PaymentStatus::Pending)),
     )
     .set((
         payments::status.eq(to),
@@ -138,10 +139,10 @@ pub async fn mark_paid(
     Ok(diesel::update(
         payments::table
             .filter(payments::id.eq(id))
-            .filter(payments::status.eq("PENDING")),
+            .filter(payments::status.eq(PaymentStatus::Pending)),
     )
     .set((
-        payments::status.eq("PAID"),
+        payments::status.eq(PaymentStatus::Paid),
         payments::reference_id.eq(reference_id),
         payments::card_pan.eq(card_pan),
         payments::paid_at.eq(diesel::dsl::now),
@@ -160,7 +161,7 @@ pub async fn stale_pending(
     limit: i64,
 ) -> AppResult<Vec<Payment>> {
     Ok(payments::table
-        .filter(payments::status.eq("PENDING"))
+        .filter(payments::status.eq(PaymentStatus::Pending))
         .filter(payments::created_at.lt(before))
         .order(payments::created_at)
         .limit(limit)

@@ -11,12 +11,15 @@ use super::schema::{
     deficiencies, degree_levels, documents, events as ev, fields_of_study,
     qualification_requests as qr, required_document_kinds, review_fees, university_coverage,
 };
-use crate::domain::Role;
-use crate::domain::qualification::{Action, Actor, Assignee, Refusal, RequestKind, Status};
+use crate::domain::officer::{DegreeLevel, DocumentKind, Gender};
+use crate::domain::qualification::{
+    Action, Actor, Assignee, Refusal, RejectionReason, RequestKind, Status, WAITING,
+};
+use crate::domain::{Entity, Role};
 use crate::error::{AppError, AppResult};
 
 /// Entity type of requests in the event log.
-pub const ENTITY: &str = "qualification_request";
+pub const ENTITY: Entity = Entity::QualificationRequest;
 
 /// A request as stored.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -24,12 +27,12 @@ pub const ENTITY: &str = "qualification_request";
 pub struct Request {
     pub id: Uuid,
     pub officer_id: Uuid,
-    pub kind: String,
-    pub status: String,
+    pub kind: RequestKind,
+    pub status: Status,
     pub first_name: Option<String>,
     pub last_name: Option<String>,
     pub father_name: Option<String>,
-    pub gender: Option<String>,
+    pub gender: Option<Gender>,
     pub birth_certificate_number: Option<String>,
     pub phone: Option<String>,
     pub mobile: Option<String>,
@@ -38,25 +41,14 @@ pub struct Request {
     pub province_id: Option<i32>,
     pub city_id: Option<i32>,
     pub field_of_study_id: Option<i32>,
-    pub degree_level: Option<String>,
+    pub degree_level: Option<DegreeLevel>,
     pub university_id: Option<i32>,
     pub assigned_reviewer_id: Option<Uuid>,
     pub fee_rials: Option<i64>,
-    pub rejection_reason: Option<String>,
+    pub rejection_reason: Option<RejectionReason>,
     pub submitted_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
-}
-
-impl Request {
-    /// The status (the column is constrained to the known names).
-    pub fn status(&self) -> Status {
-        Status::parse(&self.status).unwrap_or(Status::Draft)
-    }
-    /// The kind.
-    pub fn kind(&self) -> RequestKind {
-        RequestKind::parse(&self.kind).unwrap_or(RequestKind::New)
-    }
 }
 
 /// A document as stored.
@@ -66,7 +58,7 @@ pub struct Document {
     pub id: Uuid,
     pub request_id: Uuid,
     pub officer_id: Uuid,
-    pub kind: String,
+    pub kind: DocumentKind,
     pub file_name: String,
     pub content_type: String,
     pub size_bytes: i64,
@@ -85,7 +77,7 @@ pub struct Deficiency {
     pub request_id: Uuid,
     pub round: i32,
     pub field: Option<String>,
-    pub document_kind: Option<String>,
+    pub document_kind: Option<DocumentKind>,
     pub description: String,
     pub resolved: bool,
     pub reported_by: Uuid,
@@ -99,8 +91,8 @@ pub struct Event {
     pub id: i64,
     pub occurred_at: DateTime<Utc>,
     pub actor_user_id: Option<Uuid>,
-    pub actor_role: Option<String>,
-    pub entity_type: String,
+    pub actor_role: Option<Role>,
+    pub entity_type: Entity,
     pub entity_id: String,
     pub action: String,
     pub from_status: Option<String>,
@@ -175,12 +167,12 @@ pub async fn create_draft(
     let request = Request {
         id: Uuid::new_v4(),
         officer_id: officer.id,
-        kind: kind.as_str().to_string(),
-        status: Status::Draft.as_str().to_string(),
+        kind,
+        status: Status::Draft,
         first_name: Some(officer.first_name.clone()),
         last_name: Some(officer.last_name.clone()),
         father_name: officer.father_name.clone(),
-        gender: officer.gender.clone(),
+        gender: officer.gender,
         birth_certificate_number: officer.birth_certificate_number.clone(),
         phone: officer.phone.clone(),
         mobile: Some(officer.mobile.clone()),
@@ -189,7 +181,7 @@ pub async fn create_draft(
         province_id: officer.province_id,
         city_id: officer.city_id,
         field_of_study_id: officer.field_of_study_id,
-        degree_level: officer.degree_level.clone(),
+        degree_level: officer.degree_level,
         university_id: None,
         assigned_reviewer_id: None,
         fee_rials: None,
@@ -258,11 +250,11 @@ pub async fn lock_visible(conn: &mut AsyncPgConnection, id: Uuid, who: &Who) -> 
 #[derive(Debug, Default, AsChangeset)]
 #[diesel(table_name = qr)]
 pub struct TransitionSet {
-    pub status: Option<String>,
+    pub status: Option<Status>,
     pub university_id: Option<Option<i32>>,
     pub assigned_reviewer_id: Option<Option<Uuid>>,
     pub fee_rials: Option<Option<i64>>,
-    pub rejection_reason: Option<Option<String>>,
+    pub rejection_reason: Option<Option<RejectionReason>>,
     pub submitted_at: Option<Option<DateTime<Utc>>>,
 }
 
@@ -279,11 +271,11 @@ pub async fn write_transition(
     note: Option<String>,
     data: serde_json::Value,
 ) -> AppResult<Request> {
-    set.status = Some(to.as_str().to_string());
+    set.status = Some(to);
     let updated = diesel::update(
         qr::table
             .filter(qr::id.eq(req.id))
-            .filter(qr::status.eq(&req.status)),
+            .filter(qr::status.eq(req.status)),
     )
     .set((&set, qr::updated_at.eq(diesel::dsl::now)))
     .returning(Request::as_returning())
@@ -303,7 +295,7 @@ pub async fn write_transition(
         req.id,
         action.as_str(),
     );
-    event.from_status = Some(req.status.clone());
+    event.from_status = Some(req.status.as_str().to_string());
     event.to_status = Some(to.as_str().to_string());
     event.note = note;
     event.data = data;
@@ -322,7 +314,7 @@ pub struct ProposedChanges {
     pub first_name: Option<String>,
     pub last_name: Option<String>,
     pub father_name: Option<Option<String>>,
-    pub gender: Option<Option<String>>,
+    pub gender: Option<Option<Gender>>,
     pub birth_certificate_number: Option<Option<String>>,
     pub phone: Option<Option<String>>,
     pub mobile: Option<String>,
@@ -331,7 +323,7 @@ pub struct ProposedChanges {
     pub province_id: Option<Option<i32>>,
     pub city_id: Option<Option<i32>>,
     pub field_of_study_id: Option<Option<i32>>,
-    pub degree_level: Option<Option<String>>,
+    pub degree_level: Option<Option<DegreeLevel>>,
 }
 
 /// Writes proposed data to a locked request, with an `EDIT` event.
@@ -348,8 +340,8 @@ pub async fn write_proposed(
         .await?;
     let mut event = NewEvent::new(Some((who.user_id, who.role)), ENTITY, req.id, "EDIT")
         .with_data(serde_json::to_value(changes).unwrap_or_default());
-    event.from_status = Some(req.status.clone());
-    event.to_status = Some(req.status.clone());
+    event.from_status = Some(req.status.as_str().to_string());
+    event.to_status = Some(req.status.as_str().to_string());
     events::append(
         conn,
         event.for_cartables(Some(req.officer_id), req.university_id),
@@ -387,16 +379,13 @@ pub async fn list_for_officer(
     Ok((rows, total))
 }
 
-/// The statuses of a reviewer's default cartable (files waiting for a reviewer).
-pub const WAITING: [&str; 3] = ["SUBMITTED", "UNDER_REVIEW", "DEFICIENT"];
-
 /// A university's cartable: routed requests with the given statuses, oldest submission
 /// first, after a keyset cursor; and their total. The default set of statuses is written
 /// as a literal so that the planner can use the partial index made for it.
 pub async fn review_queue(
     conn: &mut AsyncPgConnection,
     university_id: i32,
-    statuses: &[&str],
+    statuses: &[Status],
     after: Option<(DateTime<Utc>, Uuid)>,
     limit: i64,
 ) -> AppResult<(Vec<Request>, i64)> {
@@ -410,11 +399,13 @@ pub async fn review_queue(
     };
     let status_filter = || -> Box<dyn BoxableExpression<qr::table, diesel::pg::Pg, SqlType = diesel::sql_types::Bool>> {
         if waiting {
-            Box::new(diesel::dsl::sql::<diesel::sql_types::Bool>(
-                "qualification_requests.status IN ('SUBMITTED', 'UNDER_REVIEW', 'DEFICIENT')",
-            ))
+            let list: Vec<String> = WAITING.iter().map(|s| format!("'{}'", s.as_str())).collect();
+            Box::new(diesel::dsl::sql::<diesel::sql_types::Bool>(&format!(
+                "qualification_requests.status IN ({})",
+                list.join(", ")
+            )))
         } else {
-            Box::new(qr::status.eq_any(statuses.iter().map(|s| s.to_string()).collect::<Vec<_>>()))
+            Box::new(qr::status.eq_any(statuses.to_vec()))
         }
     };
     let mut q = qr::table
@@ -470,9 +461,9 @@ pub async fn route(
 pub async fn required_kinds(
     conn: &mut AsyncPgConnection,
     kind: RequestKind,
-) -> AppResult<Vec<String>> {
+) -> AppResult<Vec<DocumentKind>> {
     Ok(required_document_kinds::table
-        .filter(required_document_kinds::request_kind.eq(kind.as_str()))
+        .filter(required_document_kinds::request_kind.eq(kind))
         .select(required_document_kinds::document_kind)
         .order(required_document_kinds::document_kind)
         .load(conn)
@@ -483,7 +474,7 @@ pub async fn required_kinds(
 pub async fn eligibility(
     conn: &mut AsyncPgConnection,
     field_id: i32,
-    level: &str,
+    level: DegreeLevel,
 ) -> AppResult<(Option<bool>, Option<bool>)> {
     let field = fields_of_study::table
         .find(field_id)
@@ -503,7 +494,7 @@ pub async fn eligibility(
 /// The current review fee of a kind of request (R9).
 pub async fn current_fee(conn: &mut AsyncPgConnection, kind: RequestKind) -> AppResult<i64> {
     Ok(review_fees::table
-        .find(kind.as_str())
+        .find(kind)
         .select(review_fees::amount_rials)
         .first(conn)
         .await?)
@@ -517,7 +508,7 @@ pub async fn set_fee(
 ) -> AppResult<()> {
     diesel::insert_into(review_fees::table)
         .values((
-            review_fees::kind.eq(kind.as_str()),
+            review_fees::kind.eq(kind),
             review_fees::amount_rials.eq(amount),
         ))
         .on_conflict(review_fees::kind)
@@ -559,7 +550,7 @@ pub async fn insert_document(
     conn: &mut AsyncPgConnection,
     doc: &Document,
     who: &Who,
-    status: &str,
+    status: Status,
 ) -> AppResult<()> {
     diesel::insert_into(documents::table)
         .values(doc)
@@ -575,8 +566,8 @@ pub async fn insert_document(
         "documentId": doc.id, "kind": doc.kind, "fileName": doc.file_name,
         "sha256": doc.sha256, "sizeBytes": doc.size_bytes,
     }));
-    event.from_status = Some(status.to_string());
-    event.to_status = Some(status.to_string());
+    event.from_status = Some(status.as_str().to_string());
+    event.to_status = Some(status.as_str().to_string());
     events::append(conn, event.for_cartables(Some(doc.officer_id), None)).await?;
     Ok(())
 }
@@ -586,7 +577,7 @@ pub async fn delete_document(
     conn: &mut AsyncPgConnection,
     doc: &Document,
     who: &Who,
-    status: &str,
+    status: Status,
 ) -> AppResult<()> {
     diesel::delete(documents::table.find(doc.id))
         .execute(conn)
@@ -600,8 +591,8 @@ pub async fn delete_document(
     .with_data(
         serde_json::json!({ "documentId": doc.id, "kind": doc.kind, "fileName": doc.file_name }),
     );
-    event.from_status = Some(status.to_string());
-    event.to_status = Some(status.to_string());
+    event.from_status = Some(status.as_str().to_string());
+    event.to_status = Some(status.as_str().to_string());
     events::append(conn, event.for_cartables(Some(doc.officer_id), None)).await?;
     Ok(())
 }

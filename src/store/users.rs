@@ -16,19 +16,12 @@ pub struct User {
     pub id: Uuid,
     pub user_code: String,
     pub password_hash: String,
-    pub role: String,
+    pub role: Role,
     pub display_name: String,
     pub university_id: Option<i32>,
     pub distributor_id: Option<Uuid>,
     pub active: bool,
     pub created_at: DateTime<Utc>,
-}
-
-impl User {
-    /// The user's role (the column is constrained to the four names).
-    pub fn role(&self) -> Role {
-        Role::parse(&self.role).unwrap_or(Role::Officer)
-    }
 }
 
 /// A user to insert.
@@ -38,7 +31,7 @@ pub struct NewUser<'a> {
     pub id: Uuid,
     pub user_code: &'a str,
     pub password_hash: &'a str,
-    pub role: &'a str,
+    pub role: Role,
     pub display_name: &'a str,
     pub university_id: Option<i32>,
     pub distributor_id: Option<Uuid>,

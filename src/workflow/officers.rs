@@ -6,7 +6,7 @@ use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
 
 use crate::auth;
-use crate::domain::officer::{self as od, Gender};
+use crate::domain::officer::{self as od, Gender, QualificationStatus};
 use crate::domain::{Role, normalize};
 use crate::error::{AppError, AppResult};
 use crate::store::officers::{self, GeneralInfoChanges, Officer};
@@ -72,7 +72,7 @@ pub async fn register(
         city_id: None,
         field_of_study_id: None,
         degree_level: None,
-        qualification_status: "NOT_QUALIFIED".to_string(),
+        qualification_status: QualificationStatus::NotQualified,
         qualified_at: None,
         created_at: now,
         updated_at: now,
@@ -117,7 +117,7 @@ pub async fn update_general_info(
             normalize::required_text("postalAddress", &s, 500)
         })?,
         father_name: optional(input.father_name, |s| od::person_name("fatherName", &s))?,
-        gender: optional(input.gender, |g| Ok(g.as_str().to_string()))?,
+        gender: optional(input.gender, Ok)?,
         birth_certificate_number: optional(input.birth_certificate_number, |s| {
             normalize::birth_certificate_number("birthCertificateNumber", &s)
         })?,

@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use crate::app::App;
 use crate::domain::Role;
+use crate::domain::payment::{PaymentAction, PaymentStatus};
 use crate::domain::qualification::Status;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::integrations::zarinpal::{GatewayError, Verification, Zarinpal};
@@ -53,12 +54,15 @@ pub async fn start(app: &App, who: Who, request_id: Uuid) -> AppResult<(Payment,
     conn.transaction::<_, AppError, _>(async move |conn| {
         // The request row stays locked until the attempt is stored: concurrent starts queue.
         let req = q::lock_visible(conn, request_id, &who).await?;
-        if req.status() != Status::AwaitingPayment {
+        if req.status != Status::AwaitingPayment {
             return Err(AppError::invalid_state(
-                format!("the request is {}, not awaiting payment", req.status),
+                format!(
+                    "the request is {}, not awaiting payment",
+                    req.status.as_str()
+                ),
                 format!(
                     "درخواست در وضعیت «{}» است و پرداختی برای آن لازم نیست",
-                    req.status().name_fa()
+                    req.status.name_fa()
                 ),
             ));
         }
@@ -67,28 +71,32 @@ pub async fn start(app: &App, who: Who, request_id: Uuid) -> AppResult<(Payment,
             .ok_or_else(|| AppError::internal(anyhow::anyhow!("approved request without fee")))?;
         let now = Utc::now();
         for p in payments::of_request(conn, req.id).await? {
-            match p.status.as_str() {
-                "PAID" => {
+            match p.status {
+                PaymentStatus::Paid => {
                     return Err(AppError::invalid_state(
                         "the fee of this request is paid already",
                         "هزینه این درخواست قبلاً پرداخت شده است",
                     ));
                 }
-                "PENDING" if p.expires_at > now => {
+                PaymentStatus::Pending if p.expires_at > now => {
                     let url = gateway.start_pay_url(p.authority.as_deref().unwrap_or_default());
                     return Ok((p, url));
                 }
-                "PENDING" => {
-                    if let Some(expired) =
-                        payments::settle_unpaid(conn, p.id, "EXPIRED", "the attempt expired")
-                            .await?
+                PaymentStatus::Pending => {
+                    if let Some(expired) = payments::settle_unpaid(
+                        conn,
+                        p.id,
+                        PaymentStatus::Expired,
+                        "the attempt expired",
+                    )
+                    .await?
                     {
                         payments::event(
                             conn,
                             &expired,
                             None,
-                            "EXPIRE",
-                            Some("PENDING"),
+                            PaymentAction::Expire,
+                            Some(PaymentStatus::Pending),
                             serde_json::json!({}),
                         )
                         .await?;
@@ -110,7 +118,7 @@ pub async fn start(app: &App, who: Who, request_id: Uuid) -> AppResult<(Payment,
             request_id: req.id,
             officer_id: req.officer_id,
             amount_rials: fee,
-            status: "PENDING".into(),
+            status: PaymentStatus::Pending,
             gateway: GATEWAY.into(),
             authority: Some(authority.clone()),
             reference_id: None,
@@ -126,7 +134,7 @@ pub async fn start(app: &App, who: Who, request_id: Uuid) -> AppResult<(Payment,
             conn,
             &payment,
             Some((who.user_id, who.role)),
-            "START",
+            PaymentAction::Start,
             None,
             serde_json::json!({ "amountRials": fee, "requestId": req.id }),
         )
@@ -165,8 +173,8 @@ async fn settle_paid(
                     conn,
                     &paid,
                     None,
-                    "PAID",
-                    Some("PENDING"),
+                    PaymentAction::Paid,
+                    Some(PaymentStatus::Pending),
                     serde_json::json!({ "referenceId": reference_id }),
                 )
                 .await?;
@@ -189,20 +197,24 @@ async fn settle_paid(
 async fn settle_unpaid(
     conn: &mut AsyncPgConnection,
     payment: &Payment,
-    to: &str,
+    to: PaymentStatus,
     reason: &str,
 ) -> AppResult<Payment> {
-    let (id, to, reason) = (payment.id, to.to_string(), reason.to_string());
+    let (id, reason) = (payment.id, reason.to_string());
     conn.transaction::<_, AppError, _>(async move |conn| {
-        match payments::settle_unpaid(conn, id, &to, &reason).await? {
+        match payments::settle_unpaid(conn, id, to, &reason).await? {
             Some(p) => {
-                let action = if to == "EXPIRED" { "EXPIRE" } else { "FAIL" };
+                let action = if to == PaymentStatus::Expired {
+                    PaymentAction::Expire
+                } else {
+                    PaymentAction::Fail
+                };
                 payments::event(
                     conn,
                     &p,
                     None,
                     action,
-                    Some("PENDING"),
+                    Some(PaymentStatus::Pending),
                     serde_json::json!({ "reason": reason }),
                 )
                 .await?;
@@ -223,7 +235,7 @@ async fn verify_and_settle(
     app: &App,
     conn: &mut AsyncPgConnection,
     payment: Payment,
-    unpaid_status: &str,
+    unpaid_status: PaymentStatus,
 ) -> AppResult<Settlement> {
     let gateway = gateway(app)?;
     let authority = payment.authority.clone().unwrap_or_default();
@@ -237,7 +249,7 @@ async fn verify_and_settle(
                 tracing::info!(payment = %payment.id, "gateway: verified before (101)");
             }
             let p = settle_paid(conn, &payment, reference_id, card_pan).await?;
-            Ok(if p.status == "PAID" {
+            Ok(if p.status == PaymentStatus::Paid {
                 Settlement::Paid(p)
             } else {
                 Settlement::Failed(p)
@@ -246,7 +258,7 @@ async fn verify_and_settle(
         Ok(Verification::NotPaid { code, message }) => {
             let reason = format!("gateway code {code}: {message}");
             let p = settle_unpaid(conn, &payment, unpaid_status, &reason).await?;
-            Ok(if p.status == "PAID" {
+            Ok(if p.status == PaymentStatus::Paid {
                 Settlement::Paid(p)
             } else {
                 Settlement::Failed(p)
@@ -267,26 +279,26 @@ pub async fn callback(app: &App, authority: &str, status: &str) -> AppResult<Set
         tracing::warn!(authority, "payment callback with an unknown authority");
         return Ok(Settlement::Unknown);
     };
-    match payment.status.as_str() {
-        "PAID" => return Ok(Settlement::Paid(payment)),
-        "FAILED" | "EXPIRED" => return Ok(Settlement::Failed(payment)),
-        _ => {}
+    match payment.status {
+        PaymentStatus::Paid => return Ok(Settlement::Paid(payment)),
+        PaymentStatus::Failed | PaymentStatus::Expired => return Ok(Settlement::Failed(payment)),
+        PaymentStatus::Pending => {}
     }
     if status != "OK" {
         let p = settle_unpaid(
             &mut conn,
             &payment,
-            "FAILED",
+            PaymentStatus::Failed,
             "cancelled or failed at the gateway",
         )
         .await?;
-        return Ok(if p.status == "PAID" {
+        return Ok(if p.status == PaymentStatus::Paid {
             Settlement::Paid(p)
         } else {
             Settlement::Failed(p)
         });
     }
-    verify_and_settle(app, &mut conn, payment, "FAILED").await
+    verify_and_settle(app, &mut conn, payment, PaymentStatus::Failed).await
 }
 
 /// What one reconciliation pass did.
@@ -307,7 +319,7 @@ pub async fn reconcile_once(app: &App) -> AppResult<Reconciled> {
     let before = Utc::now() - Duration::seconds(app.config.payment_reconcile_after_secs);
     let mut done = Reconciled::default();
     for payment in payments::stale_pending(&mut conn, before, 100).await? {
-        match verify_and_settle(app, &mut conn, payment, "EXPIRED").await? {
+        match verify_and_settle(app, &mut conn, payment, PaymentStatus::Expired).await? {
             Settlement::Paid(_) => done.paid += 1,
             Settlement::Failed(_) => done.expired += 1,
             Settlement::Pending(_) | Settlement::Unknown => done.deferred += 1,

@@ -59,7 +59,7 @@ pub const DRAFT_FIELDS: [&str; 13] = [
 ];
 
 fn check(req: &Request, action: Action, who: &Who) -> AppResult<Status> {
-    transition(req.status(), action, who.actor(req)).map_err(refusal)
+    transition(req.status, action, who.actor(req)).map_err(refusal)
 }
 
 /// Clears on `null`, keeps on absent, validates on a value.
@@ -104,7 +104,7 @@ async fn validate_draft(
             od::person_name("lastName", &s)
         })?,
         father_name: optional(input.father_name, |s| od::person_name("fatherName", &s))?,
-        gender: optional(input.gender, |g| Ok(g.as_str().to_string()))?,
+        gender: optional(input.gender, Ok)?,
         birth_certificate_number: optional(input.birth_certificate_number, |s| {
             normalize::birth_certificate_number("birthCertificateNumber", &s)
         })?,
@@ -117,7 +117,7 @@ async fn validate_draft(
         province_id: optional(input.province_id, Ok)?,
         city_id: optional(input.city_id, Ok)?,
         field_of_study_id: optional(input.field_of_study_id, Ok)?,
-        degree_level: optional(input.degree_level, |d| Ok(d.as_str().to_string()))?,
+        degree_level: optional(input.degree_level, Ok)?,
     };
     if let Some(Some(field)) = changes.field_of_study_id
         && reference::fields_by_ids(conn, &[field]).await?.is_empty()
@@ -224,7 +224,7 @@ pub async fn attach(conn: &mut AsyncPgConnection, who: Who, doc: q::Document) ->
     conn.transaction::<_, AppError, _>(async move |conn| {
         let req = q::lock_visible(conn, doc.request_id, &who).await?;
         check(&req, Action::Edit, &who)?;
-        q::insert_document(conn, &doc, &who, &req.status).await
+        q::insert_document(conn, &doc, &who, req.status).await
     })
     .await
 }
@@ -242,7 +242,7 @@ pub async fn remove_document(
             .ok_or_else(AppError::not_found)?;
         let req = q::lock_visible(conn, doc.request_id, &who).await?;
         check(&req, Action::Edit, &who)?;
-        q::delete_document(conn, &doc, &who, &req.status).await?;
+        q::delete_document(conn, &doc, &who, req.status).await?;
         let req = q::find(conn, req.id)
             .await?
             .ok_or_else(AppError::not_found)?;
@@ -264,14 +264,14 @@ async fn missing(conn: &mut AsyncPgConnection, req: &Request) -> AppResult<Vec<S
         ("cityId", req.city_id.is_some()),
     ];
     missing.extend(checks.iter().filter(|c| !c.1).map(|c| c.0.to_string()));
-    let have: Vec<String> = q::documents_of(conn, &[req.id])
+    let have: Vec<DocumentKind> = q::documents_of(conn, &[req.id])
         .await?
         .into_iter()
         .map(|d| d.kind)
         .collect();
-    for kind in q::required_kinds(conn, req.kind()).await? {
+    for kind in q::required_kinds(conn, req.kind).await? {
         if !have.contains(&kind) {
-            missing.push(format!("document:{kind}"));
+            missing.push(format!("document:{}", kind.as_str()));
         }
     }
     Ok(missing)
@@ -321,7 +321,7 @@ pub fn field_name_fa(field: &str) -> &str {
 
 /// R4: the field of study and the degree level must be eligible.
 async fn check_eligibility(conn: &mut AsyncPgConnection, req: &Request) -> AppResult<()> {
-    let (Some(field), Some(level)) = (req.field_of_study_id, req.degree_level.as_deref()) else {
+    let (Some(field), Some(level)) = (req.field_of_study_id, req.degree_level) else {
         return Ok(());
     };
     let (field_ok, level_ok) = q::eligibility(conn, field, level).await?;
@@ -506,7 +506,7 @@ pub async fn report_deficiencies(
                 request_id: req.id,
                 round,
                 field,
-                document_kind: kind.map(|k| k.as_str().to_string()),
+                document_kind: kind,
                 description,
                 resolved: false,
                 reported_by: who.user_id,
@@ -601,7 +601,7 @@ pub async fn approve(
     conn.transaction::<_, AppError, _>(async move |conn| {
         let req = q::lock_visible(conn, id, &who).await?;
         let to = check(&req, Action::Approve, &who)?;
-        let fee = q::current_fee(conn, req.kind()).await?;
+        let fee = q::current_fee(conn, req.kind).await?;
         let set = TransitionSet {
             fee_rials: Some(Some(fee)),
             ..Default::default()
@@ -632,7 +632,7 @@ pub async fn reject(
         let req = q::lock_visible(conn, id, &who).await?;
         let to = check(&req, Action::Reject, &who)?;
         let set = TransitionSet {
-            rejection_reason: Some(Some(reason.as_str().to_string())),
+            rejection_reason: Some(Some(reason)),
             ..Default::default()
         };
         let data = serde_json::json!({ "reason": reason.as_str() });
@@ -657,7 +657,7 @@ pub async fn complete_in(
     };
     let req = q::lock_visible(conn, request_id, &system).await?;
     let to = transition(
-        req.status(),
+        req.status,
         Action::CompletePayment,
         crate::domain::qualification::Actor::System,
     )

@@ -17,3 +17,4 @@ mod qualification;
 mod reference;
 mod storage_s3;
 mod subscriptions;
+mod typed_columns;

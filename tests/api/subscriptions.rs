@@ -221,7 +221,7 @@ async fn a_subscriber_that_falls_behind_is_told_and_can_resume() {
     tokio::time::sleep(Duration::from_millis(300)).await;
     // 2,000 events committed at once: far more than the buffer.
     app.sql(
-        "INSERT INTO events (entity_type, entity_id, action) SELECT 'test', g::text, 'BURST' FROM generate_series(1, 2000) g",
+        "INSERT INTO events (entity_type, entity_id, action) SELECT 'officer', g::text, 'BURST' FROM generate_series(1, 2000) g",
     )
     .await
     .unwrap();
@@ -391,7 +391,7 @@ async fn an_open_transaction_does_not_hold_up_other_event_writers_and_ids_follow
     let mut held = AsyncPgConnection::establish(&app.db.url()).await.unwrap();
     diesel::sql_query("BEGIN").execute(&mut held).await.unwrap();
     diesel::sql_query(
-        "INSERT INTO events (entity_type, entity_id, action) VALUES ('test', 'held', 'HOLD')",
+        "INSERT INTO events (entity_type, entity_id, action) VALUES ('officer', 'held', 'HOLD')",
     )
     .execute(&mut held)
     .await
