@@ -5,65 +5,13 @@ use chrono::{DateTime, Duration, Utc};
 use uuid::Uuid;
 
 use super::context::{app, client_addr, current_user};
-use super::distributors::Distributor;
 use super::guards::SignedIn;
-use super::loaders::{DistributorId, Loaders, UniversityId};
-use super::reference::University;
+use super::types::user_account::UserAccount;
 use crate::app::App;
 use crate::auth;
-use crate::domain::{Role, normalize};
+use crate::domain::normalize;
 use crate::error::{AppError, AppResult};
 use crate::store::{self, DbConn, sessions, throttle, users};
-
-/// A user as the front ends show it; the second field says whether it is the signed-in user
-/// itself (only then does `officer` show the officer's profile).
-pub struct Viewer(pub users::User, pub bool);
-
-#[Object]
-impl Viewer {
-    /// The code the user signs in with.
-    async fn user_code(&self) -> &str {
-        &self.0.user_code
-    }
-    /// The user's role.
-    async fn role(&self) -> Role {
-        self.0.role
-    }
-    /// Name to show.
-    async fn display_name(&self) -> &str {
-        &self.0.display_name
-    }
-    /// For a reviewer: the university the reviewer works for.
-    async fn university(&self, ctx: &Context<'_>) -> Result<Option<University>> {
-        let Some(id) = self.0.university_id else {
-            return Ok(None);
-        };
-        let loaders = ctx.data_unchecked::<Loaders>();
-        Ok(loaders.load_one(UniversityId(id)).await?.map(University))
-    }
-    /// For an officer's account: the officer.
-    async fn officer(&self, ctx: &Context<'_>) -> Result<Option<super::officers::Officer>> {
-        // Only the officer itself sees its own profile through the viewer.
-        if self.0.role != Role::Officer || !self.1 {
-            return Ok(None);
-        }
-        let mut conn = store::conn(&app(ctx).pool).await?;
-        Ok(crate::store::officers::by_user(&mut conn, self.0.id)
-            .await?
-            .map(|row| super::officers::Officer {
-                row,
-                visibility: super::officers::Visibility::Full,
-            }))
-    }
-    /// For a distributor's account: the distributor.
-    async fn distributor(&self, ctx: &Context<'_>) -> Result<Option<Distributor>> {
-        let Some(id) = self.0.distributor_id else {
-            return Ok(None);
-        };
-        let loaders = ctx.data_unchecked::<Loaders>();
-        Ok(loaders.load_one(DistributorId(id)).await?.map(Distributor))
-    }
-}
 
 /// A new session: the short-lived access token and the refresh token that renews it.
 #[derive(SimpleObject)]
@@ -75,7 +23,7 @@ pub struct AuthPayload {
     /// When the access token expires.
     pub expires_at: DateTime<Utc>,
     /// Who signed in.
-    pub viewer: Viewer,
+    pub viewer: UserAccount,
 }
 
 fn wrong_credentials() -> AppError {
@@ -118,7 +66,7 @@ pub async fn open_session(
         access_token,
         refresh_token,
         expires_at,
-        viewer: Viewer(user, true),
+        viewer: UserAccount(user, true),
     })
 }
 
@@ -226,7 +174,7 @@ impl AccountsMutation {
                     access_token,
                     refresh_token: next_token,
                     expires_at,
-                    viewer: Viewer(user, true),
+                    viewer: UserAccount(user, true),
                 })
             }
             sessions::Rotation::Reused => Err(AppError::unauthenticated(
@@ -260,11 +208,11 @@ pub struct AccountsQuery;
 impl AccountsQuery {
     /// The signed-in user.
     #[graphql(guard = "SignedIn")]
-    async fn me(&self, ctx: &Context<'_>) -> Result<Viewer> {
+    async fn me(&self, ctx: &Context<'_>) -> Result<UserAccount> {
         let user = current_user(ctx)?;
         let mut conn = store::conn(&app(ctx).pool).await?;
         match users::find(&mut conn, user.id).await? {
-            Some(u) if u.active => Ok(Viewer(u, true)),
+            Some(u) if u.active => Ok(UserAccount(u, true)),
             _ => {
                 Err(AppError::unauthenticated("the account no longer exists or is disabled").into())
             }

@@ -5,11 +5,12 @@ use chrono::Utc;
 use diesel_async::AsyncConnection;
 use uuid::Uuid;
 
-use super::accounts::Viewer;
 use super::context::{app, current_user};
-use super::distributors::Distributor;
 use super::guards::RoleGuard;
 use super::reference::parse_ref_id;
+use super::types::distributor::Distributor;
+use super::types::reference::FieldOfStudy;
+use super::types::user_account::UserAccount;
 use crate::auth;
 use crate::domain::qualification::RequestKind;
 use crate::domain::{self, DistributorKind, Entity, Role, normalize};
@@ -74,7 +75,7 @@ impl AdminMutation {
         &self,
         ctx: &Context<'_>,
         input: CreateStaffAccountInput,
-    ) -> Result<Viewer> {
+    ) -> Result<UserAccount> {
         let actor = current_user(ctx)?;
         let app = app(ctx);
         let user_code = domain::user_code("userCode", &input.user_code)?;
@@ -148,7 +149,7 @@ impl AdminMutation {
                 Ok(user)
             })
             .await?;
-        Ok(Viewer(user, false))
+        Ok(UserAccount(user, false))
     }
 
     /// Registers a distributor with its central branch and its account. Admins only.
@@ -252,7 +253,7 @@ impl AdminReferenceMutation {
         ctx: &Context<'_>,
         id: ID,
         eligible: bool,
-    ) -> Result<super::reference::FieldOfStudy> {
+    ) -> Result<FieldOfStudy> {
         let actor = current_user(ctx)?;
         let id = parse_ref_id("id", &id)?;
         let mut conn = store::conn(&app(ctx).pool).await?;
@@ -275,7 +276,7 @@ impl AdminReferenceMutation {
                 Ok(field)
             })
             .await?;
-        Ok(super::reference::FieldOfStudy(field))
+        Ok(FieldOfStudy(field))
     }
 
     /// Sets the review fee of a kind of request, in Rials (1 to 2,147,483,647, the range of

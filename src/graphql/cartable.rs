@@ -1,76 +1,16 @@
 //! `cartableEvents`: the viewer's events, replayed from the log after an id, then live.
 
-use async_graphql::{Context, ID, Object, Result, Subscription};
+use async_graphql::{Context, ID, Result, Subscription};
 use chrono::{DateTime, Utc};
 use futures_util::Stream;
 use std::sync::Arc;
 use tokio::sync::broadcast::error::RecvError;
-use uuid::Uuid;
 
 use super::context::{app, who};
-use super::qualification::QualificationRequest;
+use super::types::cartable_event::CartableEvent;
 use crate::cartable::Notice;
-use crate::domain::jalali;
 use crate::error::{AppError, ErrorCode};
-use crate::store::{self, cartable, qualification as q};
-
-/// An event in a cartable.
-pub struct CartableEvent(pub Arc<Notice>);
-
-#[Object]
-impl CartableEvent {
-    /// Position in the event log: resume with `cartableEvents(afterEventId: id)`.
-    async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
-    }
-    /// What happened: the entity and the action, e.g. `QUALIFICATION_REQUEST_SUBMIT`.
-    async fn kind(&self) -> String {
-        self.0.kind()
-    }
-    /// When.
-    async fn occurred_at(&self) -> DateTime<Utc> {
-        self.0.at
-    }
-    /// When, Jalali, Tehran time.
-    async fn occurred_at_jalali(&self) -> String {
-        jalali::datetime(self.0.at)
-    }
-    /// Status before, when the event changed one.
-    async fn from_status(&self) -> Option<&str> {
-        self.0.from.as_deref()
-    }
-    /// Status after.
-    async fn to_status(&self) -> Option<&str> {
-        self.0.to.as_deref()
-    }
-    /// The request the event is about, as it is now.
-    async fn qualification_request(
-        &self,
-        ctx: &Context<'_>,
-    ) -> Result<Option<QualificationRequest>> {
-        if self.0.entity_type != q::ENTITY.as_str() {
-            return Ok(None);
-        }
-        let Ok(id) = self.0.entity.parse::<Uuid>() else {
-            return Ok(None);
-        };
-        let mut conn = store::conn(&app(ctx).pool).await?;
-        Ok(q::find(&mut conn, id).await?.map(QualificationRequest))
-    }
-    /// The payment the event is about, as it is now.
-    async fn payment(&self, ctx: &Context<'_>) -> Result<Option<super::payments::Payment>> {
-        if self.0.entity_type != crate::store::payments::ENTITY.as_str() {
-            return Ok(None);
-        }
-        let Ok(id) = self.0.entity.parse::<Uuid>() else {
-            return Ok(None);
-        };
-        let mut conn = store::conn(&app(ctx).pool).await?;
-        Ok(crate::store::payments::find(&mut conn, id)
-            .await?
-            .map(super::payments::Payment))
-    }
-}
+use crate::store::{self, cartable};
 
 /// How many log rows a replay reads at a time.
 const REPLAY_PAGE: i64 = 500;

@@ -4,7 +4,6 @@ pub mod accounts;
 pub mod admin;
 pub mod cartable;
 pub mod context;
-pub mod distributors;
 pub mod extensions;
 pub mod guards;
 pub mod loaders;
@@ -14,6 +13,7 @@ pub mod payments;
 pub mod qualification;
 pub mod reference;
 pub mod scalars;
+pub mod types;
 
 use async_graphql::{MergedObject, Schema};
 use std::sync::Arc;

@@ -1,166 +1,17 @@
 //! Officers: registration, the profile, general info (E2).
 
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject};
-use chrono::{DateTime, Utc};
 
 use super::context::{ClientAddr, app, current_user, who};
 use super::guards::RoleGuard;
-use super::loaders::{CityId, FieldOfStudyId, Loaders};
-use super::qualification::Document;
-use super::reference::{City, FieldOfStudy, Province, province};
 use super::scalars::Date;
-use crate::domain::officer::{DegreeLevel, Gender, QualificationStatus};
-use crate::domain::{Role, jalali};
+use super::types::officer::{Officer, Visibility};
+use crate::domain::Role;
+use crate::domain::officer::Gender;
 use crate::error::AppError;
 use crate::store::qualification::Who;
 use crate::store::{self, officers};
 use crate::workflow::officers as wf;
-
-/// How much of an officer the viewer may see.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Visibility {
-    /// Everything: the officer, reviewers of a university with one of its requests, admins.
-    Full,
-    /// Without private fields (birth certificate number, phone, address, father's name): a
-    /// distributor through a cooperation request or contract.
-    Limited,
-}
-
-/// A technical officer (مسئول فنی).
-pub struct Officer {
-    /// The stored officer.
-    pub row: officers::Officer,
-    /// What the viewer may see.
-    pub visibility: Visibility,
-}
-
-impl Officer {
-    fn private<T: Clone>(&self, v: &Option<T>) -> Option<T> {
-        match self.visibility {
-            Visibility::Full => v.clone(),
-            Visibility::Limited => None,
-        }
-    }
-}
-
-#[Object]
-impl Officer {
-    /// Opaque id.
-    async fn id(&self) -> ID {
-        ID(self.row.id.to_string())
-    }
-    /// National code (کد ملی), 10 digits; never changes (E1).
-    async fn national_code(&self) -> &str {
-        &self.row.national_code
-    }
-    /// Birth date; never changes (E1).
-    async fn birth_date(&self) -> Date {
-        Date(self.row.birth_date)
-    }
-    /// Birth date in the Jalali calendar, `YYYY/MM/DD`.
-    async fn birth_date_jalali(&self) -> String {
-        jalali::date(self.row.birth_date)
-    }
-    /// First name.
-    async fn first_name(&self) -> &str {
-        &self.row.first_name
-    }
-    /// Last name.
-    async fn last_name(&self) -> &str {
-        &self.row.last_name
-    }
-    /// Father's name (private).
-    async fn father_name(&self) -> Option<String> {
-        self.private(&self.row.father_name)
-    }
-    /// Gender.
-    async fn gender(&self) -> Option<Gender> {
-        self.row.gender
-    }
-    /// Birth-certificate number (private).
-    async fn birth_certificate_number(&self) -> Option<String> {
-        self.private(&self.row.birth_certificate_number)
-    }
-    /// Landline (private).
-    async fn phone(&self) -> Option<String> {
-        self.private(&self.row.phone)
-    }
-    /// Mobile, `09xxxxxxxxx`.
-    async fn mobile(&self) -> &str {
-        &self.row.mobile
-    }
-    /// E-mail.
-    async fn email(&self) -> Option<&str> {
-        self.row.email.as_deref()
-    }
-    /// Postal address (private).
-    async fn postal_address(&self) -> Option<String> {
-        self.private(&self.row.postal_address)
-    }
-    /// Province of residence (set by the first qualification).
-    async fn province(&self, ctx: &Context<'_>) -> Result<Option<Province>> {
-        match self.row.province_id {
-            Some(id) => Ok(Some(province(ctx, id).await?)),
-            None => Ok(None),
-        }
-    }
-    /// City of residence.
-    async fn city(&self, ctx: &Context<'_>) -> Result<Option<City>> {
-        let Some(id) = self.row.city_id else {
-            return Ok(None);
-        };
-        Ok(ctx
-            .data_unchecked::<Loaders>()
-            .load_one(CityId(id))
-            .await?
-            .map(City))
-    }
-    /// Field of study.
-    async fn field_of_study(&self, ctx: &Context<'_>) -> Result<Option<FieldOfStudy>> {
-        let Some(id) = self.row.field_of_study_id else {
-            return Ok(None);
-        };
-        Ok(ctx
-            .data_unchecked::<Loaders>()
-            .load_one(FieldOfStudyId(id))
-            .await?
-            .map(FieldOfStudy))
-    }
-    /// Level of study.
-    async fn degree_level(&self) -> Option<DegreeLevel> {
-        self.row.degree_level
-    }
-    /// Whether the officer is qualified (R9: once the fee of the NEW request is paid).
-    async fn qualification_status(&self) -> QualificationStatus {
-        self.row.qualification_status
-    }
-    /// When the officer was qualified.
-    async fn qualified_at(&self) -> Option<DateTime<Utc>> {
-        self.row.qualified_at
-    }
-    /// When the officer was qualified, Jalali, Tehran time.
-    async fn qualified_at_jalali(&self) -> Option<String> {
-        self.row.qualified_at.map(jalali::datetime)
-    }
-    /// When the officer registered.
-    async fn registered_at(&self) -> DateTime<Utc> {
-        self.row.created_at
-    }
-    /// When the officer registered, Jalali, Tehran time.
-    async fn registered_at_jalali(&self) -> String {
-        jalali::datetime(self.row.created_at)
-    }
-    /// The documents of the officer's file (those of completed requests; a later amendment
-    /// replaces documents of the same kind).
-    async fn documents(&self, ctx: &Context<'_>) -> Result<Vec<Document>> {
-        if self.visibility == Visibility::Limited {
-            return Ok(Vec::new());
-        }
-        let mut conn = store::conn(&app(ctx).pool).await?;
-        let rows = store::qualification::current_documents(&mut conn, self.row.id).await?;
-        Ok(rows.into_iter().map(Document).collect())
-    }
-}
 
 /// Whether `who` may read the officer, and how much. `None`: `NOT_FOUND`.
 pub async fn visibility(

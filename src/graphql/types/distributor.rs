@@ -2,10 +2,10 @@
 
 use async_graphql::{Context, ID, Object, Result};
 
-use super::loaders::{BranchesOfDistributor, CityId, DistributorId, Loaders};
 use super::reference::{City, Province, province};
 use crate::domain::DistributorKind;
 use crate::error::AppError;
+use crate::graphql::loaders::{BranchesOfDistributor, CityId, DistributorId, Loaders};
 use crate::store::distributors;
 
 /// A medical-equipment distributor: a company or a guild (شرکت / صنف).

@@ -1,0 +1,11 @@
+//! The GraphQL object types, one per file. The root fields (queries, mutations,
+//! subscriptions) are in the modules of `graphql/`, one per domain.
+
+pub mod cartable_event;
+pub mod distributor;
+pub mod document;
+pub mod officer;
+pub mod payment;
+pub mod reference;
+pub mod request;
+pub mod user_account;

@@ -1,0 +1,63 @@
+//! A user account (the contract's `Viewer` type): the signed-in user for `me`, or another
+//! account (a request's assigned reviewer, a created staff account).
+
+use async_graphql::{Context, Object, Result};
+
+use super::distributor::Distributor;
+use super::officer::{Officer, Visibility};
+use super::reference::University;
+use crate::domain::Role;
+use crate::graphql::context::app;
+use crate::graphql::loaders::{DistributorId, Loaders, UniversityId};
+use crate::store::{self, users};
+
+/// A user account as the front ends show it; the second field says whether it is the
+/// signed-in user itself (only then does `officer` show the officer's profile).
+#[derive(Clone)]
+pub struct UserAccount(pub users::User, pub bool);
+
+#[Object(name = "Viewer")]
+impl UserAccount {
+    /// The code the user signs in with.
+    async fn user_code(&self) -> &str {
+        &self.0.user_code
+    }
+    /// The user's role.
+    async fn role(&self) -> Role {
+        self.0.role
+    }
+    /// Name to show.
+    async fn display_name(&self) -> &str {
+        &self.0.display_name
+    }
+    /// For a reviewer: the university the reviewer works for.
+    async fn university(&self, ctx: &Context<'_>) -> Result<Option<University>> {
+        let Some(id) = self.0.university_id else {
+            return Ok(None);
+        };
+        let loaders = ctx.data_unchecked::<Loaders>();
+        Ok(loaders.load_one(UniversityId(id)).await?.map(University))
+    }
+    /// For an officer's account: the officer.
+    async fn officer(&self, ctx: &Context<'_>) -> Result<Option<Officer>> {
+        // Only the officer itself sees its own profile through the viewer.
+        if self.0.role != Role::Officer || !self.1 {
+            return Ok(None);
+        }
+        let mut conn = store::conn(&app(ctx).pool).await?;
+        Ok(crate::store::officers::by_user(&mut conn, self.0.id)
+            .await?
+            .map(|row| Officer {
+                row,
+                visibility: Visibility::Full,
+            }))
+    }
+    /// For a distributor's account: the distributor.
+    async fn distributor(&self, ctx: &Context<'_>) -> Result<Option<Distributor>> {
+        let Some(id) = self.0.distributor_id else {
+            return Ok(None);
+        };
+        let loaders = ctx.data_unchecked::<Loaders>();
+        Ok(loaders.load_one(DistributorId(id)).await?.map(Distributor))
+    }
+}
