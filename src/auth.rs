@@ -61,6 +61,28 @@ pub enum TokenError {
     Invalid,
 }
 
+/// What the credentials of a request amount to, before the account is looked up.
+#[derive(Debug, Clone)]
+pub enum Authentication {
+    /// No credentials.
+    Anonymous,
+    /// A valid access token.
+    Token(Claims),
+    /// Credentials that were refused.
+    Refused(TokenError),
+}
+
+/// The token of an `Authorization: Bearer <token>` value; the scheme is case-insensitive
+/// (RFC 7235) and surrounding spaces are ignored. `None` for any other scheme.
+pub fn bearer(value: &str) -> Option<&str> {
+    let value = value.trim();
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim())
+        .filter(|t| !t.is_empty())
+}
+
 /// Signs and checks access tokens.
 #[derive(Clone)]
 pub struct TokenKeys {
@@ -104,6 +126,21 @@ impl TokenKeys {
         };
         let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)?;
         Ok((token, exp))
+    }
+
+    /// Authenticates an `Authorization` value (HTTP header, WebSocket `connection_init`
+    /// payload): the one place where a bearer token is read.
+    pub fn authenticate(&self, authorization: Option<&str>) -> Authentication {
+        match authorization {
+            None => Authentication::Anonymous,
+            Some(value) => match bearer(value) {
+                None => Authentication::Refused(TokenError::Invalid),
+                Some(token) => match self.verify(token) {
+                    Ok(claims) => Authentication::Token(claims),
+                    Err(e) => Authentication::Refused(e),
+                },
+            },
+        }
     }
 
     /// Checks a token: signature, algorithm (HS256 only), issuer and expiry.
@@ -171,5 +208,47 @@ impl TokenKeys {
             }
             Err(_) => Err(TokenError::Invalid),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_bearer_scheme_is_case_insensitive() {
+        assert_eq!(bearer("Bearer abc"), Some("abc"));
+        assert_eq!(bearer("bearer abc"), Some("abc"));
+        assert_eq!(bearer("BEARER   abc  "), Some("abc"));
+        assert_eq!(bearer("Basic abc"), None);
+        assert_eq!(bearer("Bearer"), None);
+        assert_eq!(bearer("Bearer   "), None);
+        assert_eq!(bearer("abc"), None);
+    }
+
+    #[test]
+    fn authenticate_reads_the_header_once() {
+        let keys = TokenKeys::new(b"0123456789abcdef0123456789abcdef", 60);
+        let (token, _) = keys
+            .issue(
+                Uuid::from_u128(1),
+                Role::Officer,
+                Uuid::from_u128(2),
+                Utc::now(),
+            )
+            .unwrap();
+        assert!(matches!(keys.authenticate(None), Authentication::Anonymous));
+        assert!(matches!(
+            keys.authenticate(Some(&format!("bearer {token}"))),
+            Authentication::Token(c) if c.sub == Uuid::from_u128(1)
+        ));
+        assert!(matches!(
+            keys.authenticate(Some("Bearer nope")),
+            Authentication::Refused(TokenError::Invalid)
+        ));
+        assert!(matches!(
+            keys.authenticate(Some(&format!("Token {token}"))),
+            Authentication::Refused(TokenError::Invalid)
+        ));
     }
 }

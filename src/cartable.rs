@@ -17,7 +17,8 @@ use std::time::Duration;
 use tokio::sync::broadcast;
 use uuid::Uuid;
 
-use crate::store::qualification::Who;
+use crate::domain::{Caller, Parties};
+use crate::policy::{self, Object};
 
 /// The notification channel written by the `events_notify` trigger.
 pub const CHANNEL: &str = "cartable_events";
@@ -49,18 +50,18 @@ pub struct Notice {
 }
 
 impl Notice {
-    /// Whether the event concerns `who`: an officer its own, a reviewer its university's, a
-    /// distributor its own, an admin everything.
-    pub fn concerns(&self, who: &Who) -> bool {
-        use crate::domain::Role;
-        match who.role {
-            Role::DirectorateAdmin => true,
-            Role::Officer => self.officer.is_some() && self.officer == who.officer_id,
-            Role::UniversityReviewer => {
-                self.university.is_some() && self.university == who.university_id
-            }
-            Role::Distributor => false,
+    /// The parties of the event (who it concerns).
+    pub fn parties(&self) -> Parties {
+        Parties {
+            officer: self.officer,
+            university: self.university,
+            distributor: self.distributor,
         }
+    }
+
+    /// Whether the event concerns `caller` (the policy's rule for cartable notices).
+    pub fn concerns(&self, caller: &Caller) -> bool {
+        policy::sees(caller, Object::CartableNotice, &self.parties())
     }
 
     /// The kind shown to clients: entity and action, e.g. `QUALIFICATION_REQUEST_SUBMIT`.
@@ -96,6 +97,7 @@ struct Routes {
     nobody: broadcast::Sender<Arc<Notice>>,
     officers: Mutex<HashMap<Uuid, broadcast::Sender<Arc<Notice>>>>,
     universities: Mutex<HashMap<i32, broadcast::Sender<Arc<Notice>>>>,
+    distributors: Mutex<HashMap<Uuid, broadcast::Sender<Arc<Notice>>>>,
 }
 
 fn route<K: std::hash::Hash + Eq + Copy>(
@@ -131,6 +133,7 @@ impl Routes {
         let _ = self.all.send(notice.clone());
         route(&self.officers, notice.officer, &notice);
         route(&self.universities, notice.university, &notice);
+        route(&self.distributors, notice.distributor, &notice);
     }
 }
 
@@ -150,23 +153,24 @@ impl Hub {
             nobody: broadcast::channel(1).0,
             officers: Mutex::new(HashMap::new()),
             universities: Mutex::new(HashMap::new()),
+            distributors: Mutex::new(HashMap::new()),
         });
         let last_seen = Arc::new(AtomicI64::new(-1));
         tokio::spawn(listen(database_url, routes.clone(), last_seen.clone()));
         Self { routes, last_seen }
     }
 
-    /// A receiver of the events committed from now on that may concern `who` (an admin's
-    /// receives every event; one without an audience receives none).
-    pub fn subscribe(&self, who: &Who) -> broadcast::Receiver<Arc<Notice>> {
-        use crate::domain::Role;
+    /// A receiver of the events committed from now on that may concern `caller`: the
+    /// channel of the scope the policy gives it (an admin's receives every event; one
+    /// without a scope receives none).
+    pub fn subscribe(&self, caller: &Caller) -> broadcast::Receiver<Arc<Notice>> {
         let r = &self.routes;
-        match (who.role, who.officer_id, who.university_id) {
-            (Role::DirectorateAdmin, _, _) => r.all.subscribe(),
-            (Role::Officer, Some(o), _) => channel(&r.officers, o, r.buffer),
-            (Role::UniversityReviewer, _, Some(u)) => channel(&r.universities, u, r.buffer),
-            // Nothing is routed to these yet.
-            _ => r.nobody.subscribe(),
+        match policy::scope(caller, Object::CartableNotice) {
+            policy::Scope::All => r.all.subscribe(),
+            policy::Scope::Officer(o) => channel(&r.officers, o, r.buffer),
+            policy::Scope::University(u) => channel(&r.universities, u, r.buffer),
+            policy::Scope::Distributor(d) => channel(&r.distributors, d, r.buffer),
+            policy::Scope::Nothing => r.nobody.subscribe(),
         }
     }
 

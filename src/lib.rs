@@ -16,5 +16,6 @@ pub mod error;
 pub mod graphql;
 pub mod http;
 pub mod integrations;
+pub mod policy;
 pub mod store;
 pub mod workflow;

@@ -2,6 +2,7 @@
 
 mod text_enum;
 
+pub mod caller;
 pub mod jalali;
 pub mod normalize;
 pub mod officer;
@@ -9,6 +10,22 @@ pub mod payment;
 pub mod qualification;
 
 use text_enum::text_enum;
+use uuid::Uuid;
+
+pub use caller::{Actor, Caller};
+
+/// The parties of an object: the officer it belongs to, the university it was routed to,
+/// the distributor it involves. Authorization ([`crate::policy`]) and the routing of
+/// cartable events both read them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Parties {
+    /// The officer concerned.
+    pub officer: Option<Uuid>,
+    /// The university the object was routed to.
+    pub university: Option<i32>,
+    /// The distributor concerned.
+    pub distributor: Option<Uuid>,
+}
 
 text_enum! {
     /// The four roles of the system.

@@ -155,7 +155,7 @@ pub enum Assignee {
 
 /// Who acts (having passed the visibility checks).
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub enum Actor {
+pub enum Party {
     /// The officer who owns the request.
     Officer,
     /// A reviewer of the university the request is routed to.
@@ -219,21 +219,21 @@ fn not_claimed() -> Refusal {
 }
 
 /// The state after `action` by `actor` on a request in `from`, or why not.
-pub fn transition(from: Status, action: Action, actor: Actor) -> Result<Status, Refusal> {
+pub fn transition(from: Status, action: Action, actor: Party) -> Result<Status, Refusal> {
     use Action as A;
     use Status as S;
     let role_ok = match action {
-        A::Submit | A::Resubmit | A::Cancel | A::Edit => actor == Actor::Officer,
+        A::Submit | A::Resubmit | A::Cancel | A::Edit => actor == Party::Officer,
         A::Claim | A::ReportDeficiencies | A::Approve | A::Reject => {
-            matches!(actor, Actor::Reviewer(_))
+            matches!(actor, Party::Reviewer(_))
         }
-        A::CompletePayment => actor == Actor::System,
+        A::CompletePayment => actor == Party::System,
     };
     if !role_ok {
         return Err(Refusal::Forbidden);
     }
     let assignee = match actor {
-        Actor::Reviewer(a) => Some(a),
+        Party::Reviewer(a) => Some(a),
         _ => None,
     };
     // The assigned reviewer only (R5 keeps the same reviewer through deficiencies).
@@ -267,59 +267,59 @@ mod tests {
     use Assignee as W;
     use Status as S;
 
-    const ACTORS: [Actor; 6] = [
-        Actor::Officer,
-        Actor::Reviewer(W::Nobody),
-        Actor::Reviewer(W::Me),
-        Actor::Reviewer(W::Other),
-        Actor::Admin,
-        Actor::System,
+    const PARTIES: [Party; 6] = [
+        Party::Officer,
+        Party::Reviewer(W::Nobody),
+        Party::Reviewer(W::Me),
+        Party::Reviewer(W::Other),
+        Party::Admin,
+        Party::System,
     ];
 
     /// The whole table: every allowed (state, action, actor) and its result. Everything not
     /// listed must be refused.
-    fn allowed() -> Vec<(S, A, Actor, S)> {
+    fn allowed() -> Vec<(S, A, Party, S)> {
         let mut v = vec![
-            (S::Draft, A::Submit, Actor::Officer, S::Submitted),
+            (S::Draft, A::Submit, Party::Officer, S::Submitted),
             (
                 S::Submitted,
                 A::Claim,
-                Actor::Reviewer(W::Nobody),
+                Party::Reviewer(W::Nobody),
                 S::UnderReview,
             ),
             (
                 S::UnderReview,
                 A::ReportDeficiencies,
-                Actor::Reviewer(W::Me),
+                Party::Reviewer(W::Me),
                 S::Deficient,
             ),
-            (S::Deficient, A::Resubmit, Actor::Officer, S::UnderReview),
+            (S::Deficient, A::Resubmit, Party::Officer, S::UnderReview),
             (
                 S::UnderReview,
                 A::Approve,
-                Actor::Reviewer(W::Me),
+                Party::Reviewer(W::Me),
                 S::AwaitingPayment,
             ),
             (
                 S::UnderReview,
                 A::Reject,
-                Actor::Reviewer(W::Me),
+                Party::Reviewer(W::Me),
                 S::Rejected,
             ),
-            (S::Draft, A::Cancel, Actor::Officer, S::Cancelled),
-            (S::Submitted, A::Cancel, Actor::Officer, S::Cancelled),
+            (S::Draft, A::Cancel, Party::Officer, S::Cancelled),
+            (S::Submitted, A::Cancel, Party::Officer, S::Cancelled),
             (
                 S::AwaitingPayment,
                 A::CompletePayment,
-                Actor::System,
+                Party::System,
                 S::Completed,
             ),
-            (S::Draft, A::Edit, Actor::Officer, S::Draft),
-            (S::Deficient, A::Edit, Actor::Officer, S::Deficient),
+            (S::Draft, A::Edit, Party::Officer, S::Draft),
+            (S::Deficient, A::Edit, Party::Officer, S::Deficient),
         ];
         // Any reviewer of the university may reject an unclaimed submission (e.g. R3).
         for w in [W::Nobody, W::Me, W::Other] {
-            v.push((S::Submitted, A::Reject, Actor::Reviewer(w), S::Rejected));
+            v.push((S::Submitted, A::Reject, Party::Reviewer(w), S::Rejected));
         }
         v
     }
@@ -330,7 +330,7 @@ mod tests {
         let mut checked = 0;
         for from in Status::VARIANTS.iter().copied() {
             for action in ALL_ACTIONS {
-                for actor in ACTORS {
+                for actor in PARTIES {
                     let got = transition(from, action, actor);
                     let expected = allowed
                         .iter()
@@ -354,19 +354,19 @@ mod tests {
     fn a_role_that_may_never_act_is_forbidden_whatever_the_state() {
         for from in Status::VARIANTS.iter().copied() {
             assert_eq!(
-                transition(from, A::Approve, Actor::Officer),
+                transition(from, A::Approve, Party::Officer),
                 Err(Refusal::Forbidden)
             );
             assert_eq!(
-                transition(from, A::Submit, Actor::Reviewer(W::Me)),
+                transition(from, A::Submit, Party::Reviewer(W::Me)),
                 Err(Refusal::Forbidden)
             );
             assert_eq!(
-                transition(from, A::Approve, Actor::Admin),
+                transition(from, A::Approve, Party::Admin),
                 Err(Refusal::Forbidden)
             );
             assert_eq!(
-                transition(from, A::CompletePayment, Actor::Officer),
+                transition(from, A::CompletePayment, Party::Officer),
                 Err(Refusal::Forbidden)
             );
         }
@@ -374,7 +374,7 @@ mod tests {
 
     #[test]
     fn refusals_name_the_state_in_both_languages() {
-        match transition(S::Draft, A::Approve, Actor::Reviewer(W::Me)) {
+        match transition(S::Draft, A::Approve, Party::Reviewer(W::Me)) {
             Err(Refusal::InvalidState {
                 message,
                 message_fa,
@@ -384,7 +384,7 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        match transition(S::UnderReview, A::Approve, Actor::Reviewer(W::Other)) {
+        match transition(S::UnderReview, A::Approve, Party::Reviewer(W::Other)) {
             Err(Refusal::InvalidState { message, .. }) => {
                 assert!(message.contains("another reviewer"))
             }

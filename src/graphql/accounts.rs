@@ -4,8 +4,7 @@ use async_graphql::{Context, Object, Result, SimpleObject};
 use chrono::{DateTime, Duration, Utc};
 use uuid::Uuid;
 
-use super::context::{app, client_addr, current_user};
-use super::guards::SignedIn;
+use super::context::{app, client_addr, signed_in};
 use super::types::user_account::UserAccount;
 use crate::app::App;
 use crate::auth;
@@ -207,15 +206,7 @@ pub struct AccountsQuery;
 #[Object]
 impl AccountsQuery {
     /// The signed-in user.
-    #[graphql(guard = "SignedIn")]
     async fn me(&self, ctx: &Context<'_>) -> Result<UserAccount> {
-        let user = current_user(ctx)?;
-        let mut conn = store::conn(&app(ctx).pool).await?;
-        match users::find(&mut conn, user.id).await? {
-            Some(u) if u.active => Ok(UserAccount(u, true)),
-            _ => {
-                Err(AppError::unauthenticated("the account no longer exists or is disabled").into())
-            }
-        }
+        Ok(UserAccount(signed_in(ctx).await?.user.clone(), true))
     }
 }

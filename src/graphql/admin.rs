@@ -5,15 +5,14 @@ use chrono::Utc;
 use diesel_async::AsyncConnection;
 use uuid::Uuid;
 
-use super::context::{app, current_user};
-use super::guards::RoleGuard;
+use super::context::{app, caller};
 use super::reference::parse_ref_id;
 use super::types::distributor::Distributor;
 use super::types::reference::FieldOfStudy;
 use super::types::user_account::UserAccount;
 use crate::auth;
 use crate::domain::qualification::RequestKind;
-use crate::domain::{self, DistributorKind, Entity, Role, normalize};
+use crate::domain::{self, Actor, DistributorKind, Entity, Role, normalize};
 use crate::error::{AppError, AppResult};
 use crate::store::{self, distributors, events, reference, users};
 
@@ -70,13 +69,12 @@ pub struct AdminMutation;
 #[Object]
 impl AdminMutation {
     /// Creates a reviewer or admin account. Admins only.
-    #[graphql(guard = "RoleGuard::new(&[Role::DirectorateAdmin])")]
     async fn create_staff_account(
         &self,
         ctx: &Context<'_>,
         input: CreateStaffAccountInput,
     ) -> Result<UserAccount> {
-        let actor = current_user(ctx)?;
+        let actor = Actor::User(caller(ctx).await?);
         let app = app(ctx);
         let user_code = domain::user_code("userCode", &input.user_code)?;
         let display_name = normalize::required_text("displayName", &input.display_name, 200)?;
@@ -136,7 +134,7 @@ impl AdminMutation {
                 events::append(
                     conn,
                     events::NewEvent::new(
-                        Some((actor.id, actor.role)),
+                        actor.logged(),
                         Entity::User,
                         user.id,
                         "CREATE_STAFF_ACCOUNT",
@@ -153,13 +151,12 @@ impl AdminMutation {
     }
 
     /// Registers a distributor with its central branch and its account. Admins only.
-    #[graphql(guard = "RoleGuard::new(&[Role::DirectorateAdmin])")]
     async fn create_distributor(
         &self,
         ctx: &Context<'_>,
         input: CreateDistributorInput,
     ) -> Result<Distributor> {
-        let actor = current_user(ctx)?;
+        let actor = Actor::User(caller(ctx).await?);
         let app = app(ctx);
         let name = normalize::required_text("name", &input.name, 200)?;
         let national_id = normalize::company_national_id("nationalId", &input.national_id)?;
@@ -226,7 +223,7 @@ impl AdminMutation {
             events::append(
                 conn,
                 events::NewEvent::new(
-                    Some((actor.id, actor.role)),
+                    actor.logged(),
                     Entity::Distributor,
                     d.id,
                     "CREATE_DISTRIBUTOR",
@@ -247,14 +244,13 @@ impl AdminMutation {
 impl AdminReferenceMutation {
     /// Marks a field of study eligible or not for technical officers (R4); applies to
     /// submissions from now on. Admins only.
-    #[graphql(guard = "RoleGuard::new(&[Role::DirectorateAdmin])")]
     async fn set_field_of_study_eligibility(
         &self,
         ctx: &Context<'_>,
         id: ID,
         eligible: bool,
     ) -> Result<FieldOfStudy> {
-        let actor = current_user(ctx)?;
+        let actor = Actor::User(caller(ctx).await?);
         let id = parse_ref_id("id", &id)?;
         let mut conn = store::conn(&app(ctx).pool).await?;
         let field = conn
@@ -265,7 +261,7 @@ impl AdminReferenceMutation {
                 events::append(
                     conn,
                     events::NewEvent::new(
-                        Some((actor.id, actor.role)),
+                        actor.logged(),
                         Entity::FieldOfStudy,
                         id,
                         "SET_ELIGIBILITY",
@@ -281,14 +277,13 @@ impl AdminReferenceMutation {
 
     /// Sets the review fee of a kind of request, in Rials (1 to 2,147,483,647, the range of
     /// GraphQL's Int); requests approved from now on are charged it (R9). Admins only.
-    #[graphql(guard = "RoleGuard::new(&[Role::DirectorateAdmin])")]
     async fn set_review_fee(
         &self,
         ctx: &Context<'_>,
         kind: RequestKind,
         amount_rials: i32,
     ) -> Result<i32> {
-        let actor = current_user(ctx)?;
+        let actor = Actor::User(caller(ctx).await?);
         if amount_rials <= 0 {
             return Err(AppError::validation(
                 "amountRials",
@@ -303,7 +298,7 @@ impl AdminReferenceMutation {
             events::append(
                 conn,
                 events::NewEvent::new(
-                    Some((actor.id, actor.role)),
+                    actor.logged(),
                     Entity::ReviewFee,
                     kind.as_str(),
                     "SET_REVIEW_FEE",

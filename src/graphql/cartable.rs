@@ -6,7 +6,8 @@ use futures_util::Stream;
 use std::sync::Arc;
 use tokio::sync::broadcast::error::RecvError;
 
-use super::context::{app, who};
+use super::context::app;
+use super::guards::require;
 use super::types::cartable_event::CartableEvent;
 use crate::cartable::Notice;
 use crate::error::{AppError, ErrorCode};
@@ -44,7 +45,7 @@ impl CartableSubscription {
         ctx: &Context<'_>,
         after_event_id: Option<ID>,
     ) -> Result<impl Stream<Item = Result<CartableEvent>> + use<>> {
-        let who = who(ctx).await?;
+        let caller = require(ctx, "cartableEvents").await?;
         let app = app(ctx).clone();
         let expires = ctx
             .data_opt::<TokenExpiry>()
@@ -61,7 +62,8 @@ impl CartableSubscription {
             None => None,
         };
         // Subscribe before replaying, so nothing committed meanwhile is lost.
-        let mut rx = app.hub.subscribe(&who);
+        let scope = crate::policy::scope(&caller, crate::policy::Object::CartableNotice);
+        let mut rx = app.hub.subscribe(&caller);
         metrics::gauge!("cartable_subscribers").increment(1.0);
         let guard = SubscriberGauge;
         Ok(async_stream::stream! {
@@ -71,7 +73,7 @@ impl CartableSubscription {
                 last = after;
                 loop {
                     let page = match store::conn(&app.pool).await {
-                        Ok(mut conn) => cartable::replay(&mut conn, &who, last, REPLAY_PAGE).await,
+                        Ok(mut conn) => cartable::replay(&mut conn, scope, last, REPLAY_PAGE).await,
                         Err(e) => Err(e),
                     };
                     match page {
@@ -100,7 +102,7 @@ impl CartableSubscription {
                     }
                     msg = rx.recv() => match msg {
                         Ok(notice) => {
-                            if notice.id > last && notice.concerns(&who) {
+                            if notice.id > last && notice.concerns(&caller) {
                                 last = notice.id;
                                 metrics::counter!("cartable_deliveries_total").increment(1);
                                 yield Ok(CartableEvent(notice));

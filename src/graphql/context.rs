@@ -1,34 +1,70 @@
-//! Per-request context: who is asking, from where, and the request's data loaders.
+//! Per-request context: who is asking (resolved once per request), from where.
 
 use async_graphql::Context;
 use std::sync::Arc;
-use uuid::Uuid;
+use tokio::sync::OnceCell;
 
 use crate::app::App;
-use crate::auth::TokenError;
-use crate::domain::Role;
+use crate::auth::{Authentication, TokenError};
+use crate::domain::Caller;
 use crate::error::{AppError, AppResult};
+use crate::workflow::accounts::{self, SignedIn};
 
-/// The authenticated caller, from a verified access token.
-#[derive(Debug, Clone, Copy)]
-pub struct CurrentUser {
-    /// User id.
-    pub id: Uuid,
-    /// Role.
-    pub role: Role,
-    /// Session family of the token.
-    pub family: Uuid,
+/// The request's credentials and, once read, its caller. Put into every request (and every
+/// WebSocket connection) by the HTTP layer.
+pub struct RequestAuth {
+    authentication: Authentication,
+    signed_in: OnceCell<SignedIn>,
 }
 
-/// What the request's `Authorization` header amounted to.
-#[derive(Debug, Clone, Copy)]
-pub enum Auth {
-    /// No token.
-    Anonymous,
-    /// A valid token.
-    User(CurrentUser),
-    /// A token that was refused.
-    Refused(TokenError),
+impl RequestAuth {
+    /// Credentials whose account is read when first needed.
+    pub fn new(authentication: Authentication) -> Self {
+        Self {
+            authentication,
+            signed_in: OnceCell::new(),
+        }
+    }
+
+    /// A caller read already (a WebSocket connection reads it at `connection_init`).
+    pub fn signed_in(signed_in: SignedIn) -> Self {
+        Self {
+            authentication: Authentication::Anonymous,
+            signed_in: OnceCell::new_with(Some(signed_in)),
+        }
+    }
+
+    /// Whether the request carries no credentials at all.
+    pub fn is_anonymous(&self) -> bool {
+        matches!(self.authentication, Authentication::Anonymous) && !self.signed_in.initialized()
+    }
+
+    /// The caller, read from the database once per request; `UNAUTHENTICATED` saying why
+    /// there is none.
+    pub async fn resolve(&self, app: &App) -> AppResult<&SignedIn> {
+        self.signed_in
+            .get_or_try_init(|| async {
+                let claims = match &self.authentication {
+                    Authentication::Token(claims) => claims,
+                    Authentication::Anonymous => {
+                        return Err(AppError::unauthenticated(
+                            "sign in first: this operation needs an access token",
+                        ));
+                    }
+                    Authentication::Refused(TokenError::Expired) => {
+                        return Err(AppError::unauthenticated(
+                            "the access token has expired: refresh the session",
+                        ));
+                    }
+                    Authentication::Refused(TokenError::Invalid) => {
+                        return Err(AppError::unauthenticated("the access token is invalid"));
+                    }
+                };
+                let mut conn = crate::store::conn(&app.pool).await?;
+                accounts::signed_in(&mut conn, claims.sub, claims.sid).await
+            })
+            .await
+    }
 }
 
 /// The client's address, for throttling and the audit log.
@@ -40,20 +76,19 @@ pub fn app<'a>(ctx: &Context<'a>) -> &'a Arc<App> {
     ctx.data_unchecked::<Arc<App>>()
 }
 
-/// The caller, or `UNAUTHENTICATED` saying why not.
-pub fn current_user(ctx: &Context<'_>) -> AppResult<CurrentUser> {
-    match ctx.data_opt::<Auth>().copied().unwrap_or(Auth::Anonymous) {
-        Auth::User(u) => Ok(u),
-        Auth::Anonymous => Err(AppError::unauthenticated(
+/// The signed-in caller with its account rows, or `UNAUTHENTICATED`.
+pub async fn signed_in<'a>(ctx: &Context<'a>) -> AppResult<&'a SignedIn> {
+    match ctx.data_opt::<RequestAuth>() {
+        Some(auth) => auth.resolve(app(ctx)).await,
+        None => Err(AppError::unauthenticated(
             "sign in first: this operation needs an access token",
         )),
-        Auth::Refused(TokenError::Expired) => Err(AppError::unauthenticated(
-            "the access token has expired: refresh the session",
-        )),
-        Auth::Refused(TokenError::Invalid) => {
-            Err(AppError::unauthenticated("the access token is invalid"))
-        }
     }
+}
+
+/// The signed-in caller, or `UNAUTHENTICATED`.
+pub async fn caller(ctx: &Context<'_>) -> AppResult<Caller> {
+    Ok(signed_in(ctx).await?.caller)
 }
 
 /// The client's address as seen by the server.
@@ -61,40 +96,4 @@ pub fn client_addr(ctx: &Context<'_>) -> String {
     ctx.data_opt::<ClientAddr>()
         .map(|a| a.0.clone())
         .unwrap_or_else(|| "unknown".to_string())
-}
-
-/// Per-request cache of [`who`].
-#[derive(Default)]
-pub struct WhoCache(pub tokio::sync::OnceCell<crate::store::qualification::Who>);
-
-/// The caller as the workflows see it: role, officer and university. Loaded once per request.
-pub async fn who(ctx: &Context<'_>) -> AppResult<crate::store::qualification::Who> {
-    let user = current_user(ctx)?;
-    let load = async {
-        let app = app(ctx);
-        let mut conn = crate::store::conn(&app.pool).await?;
-        let account = crate::store::users::find(&mut conn, user.id)
-            .await?
-            .filter(|u| u.active)
-            .ok_or_else(|| {
-                AppError::unauthenticated("the account no longer exists or is disabled")
-            })?;
-        let officer_id = if user.role == Role::Officer {
-            crate::store::officers::by_user(&mut conn, user.id)
-                .await?
-                .map(|o| o.id)
-        } else {
-            None
-        };
-        Ok::<_, AppError>(crate::store::qualification::Who {
-            user_id: user.id,
-            role: account.role,
-            officer_id,
-            university_id: account.university_id,
-        })
-    };
-    match ctx.data_opt::<WhoCache>() {
-        Some(cache) => cache.0.get_or_try_init(|| load).await.copied(),
-        None => load.await,
-    }
 }

@@ -57,6 +57,7 @@ pub fn build_schema(app: Option<Arc<App>>, config: &Config) -> AppSchema {
     .limit_depth(config.max_query_depth)
     .limit_complexity(config.max_query_complexity)
     .limit_directives(10)
+    .extension(guards::Authorize)
     .extension(extensions::RequestPolicy {
         max_aliases: config.max_query_aliases,
     });
@@ -75,4 +76,41 @@ pub fn build_schema(app: Option<Arc<App>>, config: &Config) -> AppSchema {
 /// The schema in SDL, as checked in at `schema.graphql`.
 pub fn sdl() -> String {
     build_schema(None, &Config::defaults()).sdl()
+}
+
+#[cfg(test)]
+mod tests {
+    use async_graphql::parser::types::{TypeKind, TypeSystemDefinition};
+
+    /// Every root field of the schema has its entry in the policy's list of operations, and
+    /// every entry names a field of the schema.
+    #[test]
+    fn every_root_field_has_a_policy_entry() {
+        let doc = async_graphql::parser::parse_schema(super::sdl()).expect("the SDL parses");
+        let mut fields = Vec::new();
+        for def in &doc.definitions {
+            if let TypeSystemDefinition::Type(t) = def
+                && matches!(
+                    t.node.name.node.as_str(),
+                    "Query" | "Mutation" | "Subscription"
+                )
+                && let TypeKind::Object(o) = &t.node.kind
+            {
+                fields.extend(o.fields.iter().map(|f| f.node.name.node.to_string()));
+            }
+        }
+        assert!(fields.len() > 20, "{fields:?}");
+        for f in &fields {
+            assert!(
+                crate::policy::callers(f).is_some(),
+                "{f} has no entry in policy::OPERATIONS"
+            );
+        }
+        for (name, _) in crate::policy::OPERATIONS {
+            assert!(
+                fields.iter().any(|f| f == name),
+                "policy::OPERATIONS names {name}, which the schema lacks"
+            );
+        }
+    }
 }

@@ -2,40 +2,14 @@
 
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject};
 
-use super::context::{ClientAddr, app, current_user, who};
-use super::guards::RoleGuard;
+use super::context::{ClientAddr, app, caller};
 use super::scalars::Date;
-use super::types::officer::{Officer, Visibility};
-use crate::domain::Role;
+use super::types::officer::Officer;
 use crate::domain::officer::Gender;
 use crate::error::AppError;
-use crate::store::qualification::Who;
-use crate::store::{self, officers};
+use crate::policy::Access;
+use crate::store::{self};
 use crate::workflow::officers as wf;
-
-/// Whether `who` may read the officer, and how much. `None`: `NOT_FOUND`.
-pub async fn visibility(
-    ctx: &Context<'_>,
-    who: &Who,
-    officer: &officers::Officer,
-) -> Result<Option<Visibility>> {
-    Ok(match who.role {
-        Role::DirectorateAdmin => Some(Visibility::Full),
-        Role::Officer => (who.officer_id == Some(officer.id)).then_some(Visibility::Full),
-        Role::UniversityReviewer => {
-            let Some(university) = who.university_id else {
-                return Ok(None);
-            };
-            let mut conn = store::conn(&app(ctx).pool).await?;
-            officers::routed_to_university(&mut conn, officer.id, university)
-                .await?
-                .then_some(Visibility::Full)
-        }
-        // Distributors see officers only through a cooperation request or contract that
-        // involves them; those arrive with the cooperation workflow.
-        Role::Distributor => None,
-    })
-}
 
 /// What `registerOfficer` returns.
 #[derive(SimpleObject)]
@@ -93,21 +67,14 @@ pub struct OfficersQuery;
 impl OfficersQuery {
     /// An officer, to those who may see it: the officer, reviewers of a university that has one
     /// of the officer's requests, admins. `NOT_FOUND` for anyone else.
-    #[graphql(guard = "super::guards::SignedIn")]
     async fn officer(&self, ctx: &Context<'_>, id: ID) -> Result<Officer> {
-        let who = who(ctx).await?;
+        let caller = caller(ctx).await?;
         let id = id
             .parse::<uuid::Uuid>()
             .map_err(|_| AppError::not_found())?;
         let mut conn = store::conn(&app(ctx).pool).await?;
-        let row = officers::find(&mut conn, id)
-            .await?
-            .ok_or_else(AppError::not_found)?;
-        drop(conn);
-        match visibility(ctx, &who, &row).await? {
-            Some(visibility) => Ok(Officer { row, visibility }),
-            None => Err(AppError::not_found().into()),
-        }
+        let (row, visibility) = wf::visible(&mut conn, &caller, id).await?;
+        Ok(Officer { row, visibility })
     }
 }
 
@@ -147,7 +114,7 @@ impl OfficersMutation {
             user_code: user.user_code,
             officer: Officer {
                 row,
-                visibility: Visibility::Full,
+                visibility: Access::Full,
             },
         })
     }
@@ -155,20 +122,18 @@ impl OfficersMutation {
     /// Changes general info (E2 items only: names, education, place and documents change
     /// through an amendment). Refused with `INVALID_STATE` while a qualification request is
     /// in progress (S1.4).
-    #[graphql(guard = "RoleGuard::new(&[Role::Officer])")]
     async fn update_general_info(
         &self,
         ctx: &Context<'_>,
         input: GeneralInfoInput,
     ) -> Result<Officer> {
-        let user = current_user(ctx)?;
-        let who = who(ctx).await?;
-        let officer_id = who.officer_id.ok_or_else(AppError::not_found)?;
+        let caller = caller(ctx).await?;
+        let officer_id = caller.officer_id.ok_or_else(AppError::not_found)?;
         let mut conn = store::conn(&app(ctx).pool).await?;
         let row = wf::update_general_info(
             &mut conn,
             officer_id,
-            (user.id, user.role),
+            &caller,
             wf::GeneralInfo {
                 phone: input.phone,
                 mobile: input.mobile,
@@ -182,7 +147,7 @@ impl OfficersMutation {
         .await?;
         Ok(Officer {
             row,
-            visibility: Visibility::Full,
+            visibility: Access::Full,
         })
     }
 }

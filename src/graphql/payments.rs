@@ -3,12 +3,10 @@
 use async_graphql::{Context, ID, Object, Result};
 use uuid::Uuid;
 
-use super::context::{app, who};
-use super::guards::{RoleGuard, SignedIn};
+use super::context::{app, caller};
 use super::types::payment::{Payment, PaymentSession};
-use crate::domain::Role;
 use crate::error::AppError;
-use crate::store::{self, payments};
+use crate::store::{self};
 use crate::workflow::payments as wf;
 
 /// Payment queries.
@@ -18,15 +16,11 @@ pub struct PaymentsQuery;
 #[Object]
 impl PaymentsQuery {
     /// A payment: to its officer, reviewers of the request's university, and admins.
-    #[graphql(guard = "SignedIn")]
     async fn payment(&self, ctx: &Context<'_>, id: ID) -> Result<Payment> {
-        let who = who(ctx).await?;
+        let caller = caller(ctx).await?;
         let id: Uuid = id.parse().map_err(|_| AppError::not_found())?;
         let mut conn = store::conn(&app(ctx).pool).await?;
-        match payments::find(&mut conn, id).await? {
-            Some(p) if wf::visible(&mut conn, &who, &p).await? => Ok(Payment(p)),
-            _ => Err(AppError::not_found().into()),
-        }
+        Ok(Payment(wf::visible(&mut conn, &caller, id).await?))
     }
 }
 
@@ -39,11 +33,10 @@ impl PaymentsMutation {
     /// Starts paying the fee of a request AWAITING_PAYMENT (its officer only). While an
     /// attempt is pending, the same attempt is returned; an expired one is replaced.
     /// `PAYMENT_FAILED` when the gateway cannot be reached (nothing is charged or recorded).
-    #[graphql(guard = "RoleGuard::new(&[Role::Officer])")]
     async fn start_payment(&self, ctx: &Context<'_>, request_id: ID) -> Result<PaymentSession> {
-        let who = who(ctx).await?;
+        let caller = caller(ctx).await?;
         let id: Uuid = request_id.parse().map_err(|_| AppError::not_found())?;
-        let (payment, redirect_url) = wf::start(app(ctx), who, id).await?;
+        let (payment, redirect_url) = wf::start(app(ctx), caller, id).await?;
         Ok(PaymentSession {
             payment: Payment(payment),
             redirect_url,

@@ -9,17 +9,16 @@ use chrono::Utc;
 use std::io::Read as _;
 use uuid::Uuid;
 
-use super::context::{app, who};
-use super::guards::{RoleGuard, SignedIn};
+use super::context::{app, caller};
 use super::pagination::{Page, encode};
 use super::reference::parse_ref_id;
 use super::types::document::Document;
 use super::types::request::QualificationRequest;
-use crate::domain::Role;
 use crate::domain::officer::{DegreeLevel, DocumentKind, Gender};
 use crate::domain::qualification::{RejectionReason, RequestKind, Status, WAITING};
 use crate::error::{AppError, AppResult};
 use crate::integrations::storage;
+use crate::policy::{self, Object};
 use crate::store::{self, qualification as q};
 use crate::workflow::qualification as wf;
 
@@ -115,23 +114,23 @@ pub struct QualificationQuery;
 #[Object]
 impl QualificationQuery {
     /// One request, to its officer, the reviewers of its university, and admins.
-    #[graphql(guard = "SignedIn")]
     async fn qualification_request(
         &self,
         ctx: &Context<'_>,
         id: ID,
     ) -> Result<QualificationRequest> {
-        let who = who(ctx).await?;
+        let caller = caller(ctx).await?;
         let id = request_id(&id)?;
         let mut conn = store::conn(&app(ctx).pool).await?;
         match q::find(&mut conn, id).await? {
-            Some(r) if who.sees(&r) => Ok(QualificationRequest(r)),
+            Some(r) if policy::sees(&caller, Object::QualificationRequest, &r.parties()) => {
+                Ok(QualificationRequest(r))
+            }
             _ => Err(AppError::not_found().into()),
         }
     }
 
     /// The officer's requests, newest first (S1.3).
-    #[graphql(guard = "RoleGuard::new(&[Role::Officer])")]
     async fn my_qualification_requests(
         &self,
         ctx: &Context<'_>,
@@ -139,8 +138,8 @@ impl QualificationQuery {
         after: Option<String>,
     ) -> Result<RequestConnection> {
         let page = Page::from_args(first, after)?;
-        let who = who(ctx).await?;
-        let officer = who.officer_id.ok_or_else(AppError::not_found)?;
+        let caller = caller(ctx).await?;
+        let officer = caller.officer_id.ok_or_else(AppError::not_found)?;
         let mut conn = store::conn(&app(ctx).pool).await?;
         let (rows, total) =
             q::list_for_officer(&mut conn, officer, page.after, page.first + 1).await?;
@@ -151,7 +150,6 @@ impl QualificationQuery {
 
     /// The reviewer's cartable: the own university's requests, by default those waiting
     /// (SUBMITTED, UNDER_REVIEW, DEFICIENT), oldest submission first.
-    #[graphql(guard = "RoleGuard::new(&[Role::UniversityReviewer])")]
     async fn review_queue(
         &self,
         ctx: &Context<'_>,
@@ -160,8 +158,8 @@ impl QualificationQuery {
         after: Option<String>,
     ) -> Result<RequestConnection> {
         let page = Page::from_args(first, after)?;
-        let who = who(ctx).await?;
-        let university = who.university_id.ok_or_else(AppError::forbidden)?;
+        let caller = caller(ctx).await?;
+        let university = caller.university_id.ok_or_else(AppError::forbidden)?;
         let statuses: Vec<Status> = match status.as_deref() {
             Some([]) | None => WAITING.to_vec(),
             Some(s) => s.iter().copied().filter(|s| *s != Status::Draft).collect(),
@@ -183,26 +181,26 @@ pub struct QualificationMutation;
 impl QualificationMutation {
     /// Starts a request as a DRAFT prefilled from the officer's data. `NEW` only while not
     /// qualified, `AMENDMENT` only once qualified; one open request at a time (`CONFLICT`).
-    #[graphql(guard = "RoleGuard::new(&[Role::Officer])")]
     async fn start_qualification_request(
         &self,
         ctx: &Context<'_>,
         kind: RequestKind,
     ) -> Result<QualificationRequest> {
-        let who = who(ctx).await?;
+        let caller = caller(ctx).await?;
         let mut conn = store::conn(&app(ctx).pool).await?;
-        Ok(QualificationRequest(wf::start(&mut conn, who, kind).await?))
+        Ok(QualificationRequest(
+            wf::start(&mut conn, caller, kind).await?,
+        ))
     }
 
     /// Edits the proposed data of a DRAFT or DEFICIENT request.
-    #[graphql(guard = "RoleGuard::new(&[Role::Officer])")]
     async fn update_qualification_request(
         &self,
         ctx: &Context<'_>,
         id: ID,
         input: QualificationDraftInput,
     ) -> Result<QualificationRequest> {
-        let who = who(ctx).await?;
+        let caller = caller(ctx).await?;
         let id = request_id(&id)?;
         let draft = wf::DraftInput {
             first_name: input.first_name,
@@ -221,14 +219,13 @@ impl QualificationMutation {
         };
         let mut conn = store::conn(&app(ctx).pool).await?;
         Ok(QualificationRequest(
-            wf::update(&mut conn, who, id, draft).await?,
+            wf::update(&mut conn, caller, id, draft).await?,
         ))
     }
 
     /// Attaches a document to a DRAFT or DEFICIENT request (GraphQL multipart request). The
     /// type is taken from the content (PDF, JPEG or PNG only); the file name is kept for
     /// display only (R6).
-    #[graphql(guard = "RoleGuard::new(&[Role::Officer])")]
     async fn attach_document(
         &self,
         ctx: &Context<'_>,
@@ -237,10 +234,10 @@ impl QualificationMutation {
         file: Upload,
     ) -> Result<Document> {
         let app = app(ctx);
-        let who = who(ctx).await?;
+        let caller = caller(ctx).await?;
         let id = self::request_id(&request_id)?;
         let mut conn = store::conn(&app.pool).await?;
-        let req = wf::editable(&mut conn, who, id).await?;
+        let req = wf::editable(&mut conn, caller, id).await?;
         drop(conn);
         let upload = file.value(ctx).map_err(AppError::internal)?;
         let limit = app.config.max_document_bytes;
@@ -288,7 +285,7 @@ impl QualificationMutation {
             size_bytes: content.len() as i64,
             sha256: storage::sha256_hex(&content),
             storage_key: String::new(),
-            uploaded_by: who.user_id,
+            uploaded_by: caller.user_id,
             current_for_officer: false,
             created_at: Utc::now(),
         };
@@ -301,7 +298,7 @@ impl QualificationMutation {
             .await
             .map_err(AppError::internal)?;
         let mut conn = store::conn(&app.pool).await?;
-        if let Err(e) = wf::attach(&mut conn, who, doc.clone()).await {
+        if let Err(e) = wf::attach(&mut conn, caller, doc.clone()).await {
             // The request changed meanwhile: do not keep an orphan file.
             let _ = app.documents.delete(&doc.storage_key).await;
             return Err(e.into());
@@ -310,13 +307,12 @@ impl QualificationMutation {
     }
 
     /// Removes a document from a DRAFT or DEFICIENT request.
-    #[graphql(guard = "RoleGuard::new(&[Role::Officer])")]
     async fn remove_document(&self, ctx: &Context<'_>, id: ID) -> Result<QualificationRequest> {
         let app = app(ctx);
-        let who = who(ctx).await?;
+        let caller = caller(ctx).await?;
         let id: Uuid = id.parse().map_err(|_| AppError::not_found())?;
         let mut conn = store::conn(&app.pool).await?;
-        let (req, key) = wf::remove_document(&mut conn, who, id).await?;
+        let (req, key) = wf::remove_document(&mut conn, caller, id).await?;
         if let Err(e) = app.documents.delete(&key).await {
             tracing::warn!(error = %e, key, "could not delete a removed document's file");
         }
@@ -325,72 +321,67 @@ impl QualificationMutation {
 
     /// Submits a DRAFT: checks completeness (naming every missing piece) and eligibility
     /// (R4), then routes it to the university covering the city, else the province (R2).
-    #[graphql(guard = "RoleGuard::new(&[Role::Officer])")]
     async fn submit_qualification_request(
         &self,
         ctx: &Context<'_>,
         id: ID,
     ) -> Result<QualificationRequest> {
-        let who = who(ctx).await?;
+        let caller = caller(ctx).await?;
         let mut conn = store::conn(&app(ctx).pool).await?;
         Ok(QualificationRequest(
-            wf::submit(&mut conn, who, request_id(&id)?).await?,
+            wf::submit(&mut conn, caller, request_id(&id)?).await?,
         ))
     }
 
     /// Sends a DEFICIENT request back to the reviewer who reported the deficiencies (R5).
-    #[graphql(guard = "RoleGuard::new(&[Role::Officer])")]
     async fn resubmit_qualification_request(
         &self,
         ctx: &Context<'_>,
         id: ID,
         note: Option<String>,
     ) -> Result<QualificationRequest> {
-        let who = who(ctx).await?;
+        let caller = caller(ctx).await?;
         let mut conn = store::conn(&app(ctx).pool).await?;
         Ok(QualificationRequest(
-            wf::resubmit(&mut conn, who, request_id(&id)?, note).await?,
+            wf::resubmit(&mut conn, caller, request_id(&id)?, note).await?,
         ))
     }
 
     /// Withdraws a DRAFT or SUBMITTED request.
-    #[graphql(guard = "RoleGuard::new(&[Role::Officer])")]
     async fn cancel_qualification_request(
         &self,
         ctx: &Context<'_>,
         id: ID,
     ) -> Result<QualificationRequest> {
-        let who = who(ctx).await?;
+        let caller = caller(ctx).await?;
         let mut conn = store::conn(&app(ctx).pool).await?;
         Ok(QualificationRequest(
-            wf::cancel(&mut conn, who, request_id(&id)?).await?,
+            wf::cancel(&mut conn, caller, request_id(&id)?).await?,
         ))
     }
 
     /// Takes a SUBMITTED file of the reviewer's university; from then on only this reviewer
     /// acts on it.
-    #[graphql(guard = "RoleGuard::new(&[Role::UniversityReviewer])")]
     async fn claim_qualification_request(
         &self,
         ctx: &Context<'_>,
         id: ID,
     ) -> Result<QualificationRequest> {
-        let who = who(ctx).await?;
+        let caller = caller(ctx).await?;
         let mut conn = store::conn(&app(ctx).pool).await?;
         Ok(QualificationRequest(
-            wf::claim(&mut conn, who, request_id(&id)?).await?,
+            wf::claim(&mut conn, caller, request_id(&id)?).await?,
         ))
     }
 
     /// Sends the file back to the officer with deficiencies (at least one item).
-    #[graphql(guard = "RoleGuard::new(&[Role::UniversityReviewer])")]
     async fn report_deficiencies(
         &self,
         ctx: &Context<'_>,
         id: ID,
         items: Vec<DeficiencyInput>,
     ) -> Result<QualificationRequest> {
-        let who = who(ctx).await?;
+        let caller = caller(ctx).await?;
         let items = items
             .into_iter()
             .map(|i| wf::DeficiencyItem {
@@ -401,27 +392,25 @@ impl QualificationMutation {
             .collect();
         let mut conn = store::conn(&app(ctx).pool).await?;
         Ok(QualificationRequest(
-            wf::report_deficiencies(&mut conn, who, request_id(&id)?, items).await?,
+            wf::report_deficiencies(&mut conn, caller, request_id(&id)?, items).await?,
         ))
     }
 
     /// Approves: the request awaits the payment of the review fee in force now (R9).
-    #[graphql(guard = "RoleGuard::new(&[Role::UniversityReviewer])")]
     async fn approve_qualification_request(
         &self,
         ctx: &Context<'_>,
         id: ID,
         note: Option<String>,
     ) -> Result<QualificationRequest> {
-        let who = who(ctx).await?;
+        let caller = caller(ctx).await?;
         let mut conn = store::conn(&app(ctx).pool).await?;
         Ok(QualificationRequest(
-            wf::approve(&mut conn, who, request_id(&id)?, note).await?,
+            wf::approve(&mut conn, caller, request_id(&id)?, note).await?,
         ))
     }
 
     /// Rejects, with a reason (`WRONG_PROVINCE` for R3). The officer may start a new request.
-    #[graphql(guard = "RoleGuard::new(&[Role::UniversityReviewer])")]
     async fn reject_qualification_request(
         &self,
         ctx: &Context<'_>,
@@ -429,10 +418,10 @@ impl QualificationMutation {
         reason: RejectionReason,
         note: Option<String>,
     ) -> Result<QualificationRequest> {
-        let who = who(ctx).await?;
+        let caller = caller(ctx).await?;
         let mut conn = store::conn(&app(ctx).pool).await?;
         Ok(QualificationRequest(
-            wf::reject(&mut conn, who, request_id(&id)?, reason, note).await?,
+            wf::reject(&mut conn, caller, request_id(&id)?, reason, note).await?,
         ))
     }
 }

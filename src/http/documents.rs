@@ -11,9 +11,12 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::AppState;
-use crate::domain::Role;
+use crate::auth::Authentication;
+use crate::error::ErrorCode;
 use crate::integrations::storage;
-use crate::store::{self, qualification as q, users};
+use crate::policy::{self, Object};
+use crate::store::{self, qualification as q};
+use crate::workflow::accounts;
 
 /// Query string of a download.
 #[derive(Deserialize)]
@@ -40,17 +43,14 @@ pub async fn download(
             Ok(claims) if claims.doc == id => claims.sub,
             _ => return (StatusCode::UNAUTHORIZED, "invalid or expired link").into_response(),
         },
-        (None, Some(value)) => {
-            let token = value
-                .to_str()
-                .ok()
-                .and_then(|v| v.strip_prefix("Bearer "))
-                .unwrap_or_default();
-            match state.app.tokens.verify(token) {
-                Ok(claims) => claims.sub,
-                Err(_) => return (StatusCode::UNAUTHORIZED, "invalid token").into_response(),
-            }
-        }
+        (None, Some(value)) => match state
+            .app
+            .tokens
+            .authenticate(Some(value.to_str().unwrap_or_default()))
+        {
+            Authentication::Token(claims) => claims.sub,
+            _ => return (StatusCode::UNAUTHORIZED, "invalid token").into_response(),
+        },
         (None, None) => return (StatusCode::UNAUTHORIZED, "sign in first").into_response(),
     };
     match serve(&state, id, user_id).await {
@@ -68,29 +68,18 @@ async fn serve(state: &AppState, id: Uuid, user_id: Uuid) -> anyhow::Result<Opti
         .await
         .map_err(|e| anyhow::anyhow!(e.describe()))?;
     let found = async {
-        let Some(user) = users::find(&mut conn, user_id).await?.filter(|u| u.active) else {
+        // The account as it is now: a disabled one gets nothing.
+        let caller = match accounts::signed_in(&mut conn, user_id, Uuid::nil()).await {
+            Ok(s) => s.caller,
+            Err(e) if e.code == ErrorCode::Unauthenticated => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let Some((doc, parties)) = q::document_with_parties(&mut conn, id).await? else {
             return Ok(None);
         };
-        let Some(doc) = q::document(&mut conn, id).await? else {
-            return Ok(None);
-        };
-        let Some(req) = q::find(&mut conn, doc.request_id).await? else {
-            return Ok(None);
-        };
-        let officer_id = if user.role == Role::Officer {
-            store::officers::by_user(&mut conn, user.id)
-                .await?
-                .map(|o| o.id)
-        } else {
-            None
-        };
-        let who = q::Who {
-            user_id: user.id,
-            role: user.role,
-            officer_id,
-            university_id: user.university_id,
-        };
-        Ok::<_, crate::error::AppError>(who.sees(&req).then_some(doc))
+        Ok::<_, crate::error::AppError>(
+            policy::sees(&caller, Object::Document, &parties).then_some(doc),
+        )
     }
     .await
     .map_err(|e| anyhow::anyhow!(e.describe()))?;

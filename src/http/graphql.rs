@@ -12,7 +12,7 @@ use std::net::SocketAddr;
 
 use super::AppState;
 use crate::error::{ErrorCode, INVALID_REQUEST_FA};
-use crate::graphql::context::{Auth, ClientAddr, CurrentUser};
+use crate::graphql::context::{ClientAddr, RequestAuth};
 use crate::graphql::loaders::new_loaders;
 
 /// A refusal before execution, in the GraphQL response shape.
@@ -27,34 +27,6 @@ fn refuse(status: StatusCode, message: &str, message_fa: &str) -> Response {
         }]
     });
     (status, axum::Json(body)).into_response()
-}
-
-fn authenticate(state: &AppState, headers: &HeaderMap) -> Auth {
-    let Some(value) = headers.get(header::AUTHORIZATION) else {
-        return Auth::Anonymous;
-    };
-    let token = value
-        .to_str()
-        .ok()
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        })
-        .map(str::trim);
-    let Some(token) = token else {
-        return Auth::Refused(crate::auth::TokenError::Invalid);
-    };
-    match state.app.tokens.verify(token) {
-        Ok(claims) => match crate::domain::Role::parse(&claims.role) {
-            Some(role) => Auth::User(CurrentUser {
-                id: claims.sub,
-                role,
-                family: claims.sid,
-            }),
-            None => Auth::Refused(crate::auth::TokenError::Invalid),
-        },
-        Err(e) => Auth::Refused(e),
-    }
 }
 
 fn client_addr(state: &AppState, headers: &HeaderMap, peer: SocketAddr) -> String {
@@ -133,9 +105,14 @@ pub async fn graphql_handler(
         }
     };
     let request = request
-        .data(authenticate(&state, &headers))
+        .data(RequestAuth::new(
+            state.app.tokens.authenticate(
+                headers
+                    .get(header::AUTHORIZATION)
+                    .map(|v| v.to_str().unwrap_or_default()),
+            ),
+        ))
         .data(ClientAddr(client_addr(&state, &headers, peer)))
-        .data(new_loaders(state.app.pool.clone()))
-        .data(crate::graphql::context::WhoCache::default());
+        .data(new_loaders(state.app.pool.clone()));
     GraphQLResponse::from(state.schema.execute(request).await).into_response()
 }

@@ -16,11 +16,14 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::AppState;
+use crate::auth::Authentication;
 use crate::auth::TokenError;
-use crate::domain::Role;
+use crate::error::ErrorCode;
 use crate::graphql::cartable::TokenExpiry;
-use crate::graphql::context::{Auth, ClientAddr, CurrentUser, WhoCache};
+use crate::graphql::context::{ClientAddr, RequestAuth};
 use crate::graphql::loaders::new_loaders;
+use crate::store;
+use crate::workflow::accounts;
 
 /// Upgrades to a WebSocket speaking the GraphQL subscription protocols.
 pub async fn graphql_ws(
@@ -47,14 +50,12 @@ pub async fn graphql_ws(
         .on_upgrade(move |socket| serve(state, socket, protocol, peer))
 }
 
-fn bearer(payload: &serde_json::Value) -> Option<&str> {
-    let value = payload
+/// The `Authorization` value of a `connection_init` payload (either case of the key).
+fn authorization(payload: &serde_json::Value) -> Option<&str> {
+    payload
         .get("Authorization")
         .or_else(|| payload.get("authorization"))?
-        .as_str()?;
-    value
-        .strip_prefix("Bearer ")
-        .or_else(|| value.strip_prefix("bearer "))
+        .as_str()
 }
 
 async fn serve(state: AppState, socket: WebSocket, protocol: WebSocketProtocols, peer: SocketAddr) {
@@ -64,38 +65,37 @@ async fn serve(state: AppState, socket: WebSocket, protocol: WebSocketProtocols,
     let on_init = {
         let refused = refused.clone();
         move |payload: serde_json::Value| async move {
-            let claims = bearer(&payload)
-                .ok_or(TokenError::Invalid)
-                .and_then(|t| app.tokens.verify(t));
-            let (claims, role) = match claims {
-                Ok(c) => match Role::parse(&c.role) {
-                    Some(role) => (c, role),
-                    None => {
-                        refused.store(true, Ordering::SeqCst);
-                        return Err(async_graphql::Error::new("Forbidden: invalid access token"));
-                    }
-                },
-                Err(e) => {
-                    refused.store(true, Ordering::SeqCst);
-                    let why = match e {
-                        TokenError::Expired => "Forbidden: the access token has expired",
-                        TokenError::Invalid => "Forbidden: a valid access token is required",
-                    };
-                    return Err(async_graphql::Error::new(why));
+            let refuse = |why: &str| {
+                refused.store(true, Ordering::SeqCst);
+                Err(async_graphql::Error::new(format!("Forbidden: {why}")))
+            };
+            let claims = match app.tokens.authenticate(authorization(&payload)) {
+                Authentication::Token(claims) => claims,
+                Authentication::Refused(TokenError::Expired) => {
+                    return refuse("the access token has expired");
+                }
+                Authentication::Refused(TokenError::Invalid) | Authentication::Anonymous => {
+                    return refuse("a valid access token is required");
                 }
             };
+            let signed_in = match store::conn(&app.pool).await {
+                Ok(mut conn) => accounts::signed_in(&mut conn, claims.sub, claims.sid).await,
+                Err(e) => Err(e),
+            };
+            let signed_in = match signed_in {
+                Ok(s) => s,
+                Err(e) if e.code == ErrorCode::Unauthenticated => {
+                    return refuse("the account no longer exists or is disabled");
+                }
+                Err(e) => return Err(e.into()),
+            };
             let mut data = Data::default();
-            data.insert(Auth::User(CurrentUser {
-                id: claims.sub,
-                role,
-                family: claims.sid,
-            }));
+            data.insert(RequestAuth::signed_in(signed_in));
             data.insert(TokenExpiry(
                 DateTime::from_timestamp(claims.exp, 0).unwrap_or_default(),
             ));
             data.insert(ClientAddr(peer.ip().to_string()));
             data.insert(new_loaders(app.pool.clone()));
-            data.insert(WhoCache::default());
             Ok(data)
         }
     };

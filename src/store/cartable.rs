@@ -3,10 +3,10 @@
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
-use super::qualification::{Event, Who};
+use super::qualification::Event;
 use super::schema::events;
-use crate::domain::Role;
 use crate::error::AppResult;
+use crate::policy::Scope;
 
 /// Events after `after`, in id order, at most `limit`.
 pub async fn after(conn: &mut AsyncPgConnection, after: i64, limit: i64) -> AppResult<Vec<Event>> {
@@ -28,10 +28,10 @@ pub async fn max_id(conn: &mut AsyncPgConnection) -> AppResult<i64> {
     Ok(max.unwrap_or(0))
 }
 
-/// The events concerning `who` after `after`, in id order, at most `limit`.
+/// The events in `scope` after `after`, in id order, at most `limit`.
 pub async fn replay(
     conn: &mut AsyncPgConnection,
-    who: &Who,
+    scope: Scope,
     after: i64,
     limit: i64,
 ) -> AppResult<Vec<Event>> {
@@ -41,17 +41,12 @@ pub async fn replay(
         .limit(limit)
         .select(Event::as_select())
         .into_boxed();
-    let q = match who.role {
-        Role::DirectorateAdmin => q,
-        Role::Officer => match who.officer_id {
-            Some(o) => q.filter(events::officer_id.eq(o)),
-            None => return Ok(Vec::new()),
-        },
-        Role::UniversityReviewer => match who.university_id {
-            Some(u) => q.filter(events::university_id.eq(u)),
-            None => return Ok(Vec::new()),
-        },
-        Role::Distributor => return Ok(Vec::new()),
+    let q = match scope {
+        Scope::All => q,
+        Scope::Officer(o) => q.filter(events::officer_id.eq(o)),
+        Scope::University(u) => q.filter(events::university_id.eq(u)),
+        Scope::Distributor(d) => q.filter(events::distributor_id.eq(d)),
+        Scope::Nothing => return Ok(Vec::new()),
     };
     Ok(q.load(conn).await?)
 }

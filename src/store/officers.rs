@@ -9,8 +9,8 @@ use super::events::{self, NewEvent};
 use super::schema::{officers, qualification_requests, users};
 use super::users::{NewUser, User};
 use crate::domain::officer::{DegreeLevel, Gender, QualificationStatus};
-use crate::domain::qualification::{RequestKind, Status};
-use crate::domain::{Entity, Role};
+use crate::domain::qualification::Status;
+use crate::domain::{Actor, Entity, Role};
 use crate::error::{AppError, AppResult};
 
 /// An officer as stored.
@@ -172,7 +172,7 @@ pub struct GeneralInfoChanges {
 pub async fn update_general_info(
     conn: &mut AsyncPgConnection,
     officer_id: Uuid,
-    actor: (Uuid, Role),
+    actor: &Actor,
     changes: GeneralInfoChanges,
 ) -> AppResult<Officer> {
     conn.transaction::<_, AppError, _>(async move |conn| {
@@ -205,7 +205,7 @@ pub async fn update_general_info(
             .await?;
         events::append(
             conn,
-            NewEvent::new(Some(actor), Entity::Officer, officer_id, "UPDATE_GENERAL_INFO")
+            NewEvent::new(actor.logged(), Entity::Officer, officer_id, "UPDATE_GENERAL_INFO")
                 .with_data(serde_json::to_value(&changes).unwrap_or_default())
                 .for_cartables(Some(officer_id), None),
         )
@@ -235,82 +235,46 @@ pub async fn lock(conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<Officer> 
         .await?)
 }
 
-/// Applies a completed request to its officer (in the caller's transaction): its proposed
-/// data, its documents as the officer's current ones (replacing those of the same kinds), and
-/// for a `NEW` request the qualification.
-pub async fn apply_request(
+/// The data a completed request writes to its officer's profile.
+#[derive(Debug, Clone, AsChangeset)]
+#[diesel(table_name = officers, treat_none_as_null = true)]
+pub struct Profile {
+    pub first_name: String,
+    pub last_name: String,
+    pub father_name: Option<String>,
+    pub gender: Option<Gender>,
+    pub birth_certificate_number: Option<String>,
+    pub phone: Option<String>,
+    pub mobile: String,
+    pub email: Option<String>,
+    pub postal_address: Option<String>,
+    pub province_id: Option<i32>,
+    pub city_id: Option<i32>,
+    pub field_of_study_id: Option<i32>,
+    pub degree_level: Option<DegreeLevel>,
+}
+
+/// Writes a profile to an officer (locked by the caller's transaction).
+pub async fn set_profile(
     conn: &mut AsyncPgConnection,
-    req: &super::qualification::Request,
+    id: Uuid,
+    profile: &Profile,
 ) -> AppResult<Officer> {
-    use super::schema::documents;
-    let officer = lock(conn, req.officer_id).await?;
-    let new_kinds: Vec<String> = documents::table
-        .filter(documents::request_id.eq(req.id))
-        .select(documents::kind)
-        .distinct()
-        .load(conn)
-        .await?;
-    diesel::update(
-        documents::table
-            .filter(documents::officer_id.eq(officer.id))
-            .filter(documents::current_for_officer.eq(true))
-            .filter(documents::kind.eq_any(&new_kinds)),
-    )
-    .set(documents::current_for_officer.eq(false))
-    .execute(conn)
-    .await?;
-    diesel::update(documents::table.filter(documents::request_id.eq(req.id)))
-        .set(documents::current_for_officer.eq(true))
-        .execute(conn)
-        .await?;
-    let qualify = req.kind == RequestKind::New;
-    let updated = diesel::update(officers::table.find(officer.id))
+    Ok(diesel::update(officers::table.find(id))
+        .set((profile, officers::updated_at.eq(diesel::dsl::now)))
+        .returning(Officer::as_returning())
+        .get_result(conn)
+        .await?)
+}
+
+/// Marks an officer QUALIFIED, now.
+pub async fn qualify(conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<Officer> {
+    Ok(diesel::update(officers::table.find(id))
         .set((
-            officers::first_name.eq(req.first_name.clone().unwrap_or(officer.first_name.clone())),
-            officers::last_name.eq(req.last_name.clone().unwrap_or(officer.last_name.clone())),
-            officers::father_name.eq(&req.father_name),
-            officers::gender.eq(req.gender),
-            officers::birth_certificate_number.eq(&req.birth_certificate_number),
-            officers::phone.eq(&req.phone),
-            officers::mobile.eq(req.mobile.clone().unwrap_or(officer.mobile.clone())),
-            officers::email.eq(&req.email),
-            officers::postal_address.eq(&req.postal_address),
-            officers::province_id.eq(req.province_id),
-            officers::city_id.eq(req.city_id),
-            officers::field_of_study_id.eq(req.field_of_study_id),
-            officers::degree_level.eq(req.degree_level),
-            officers::updated_at.eq(diesel::dsl::now),
+            officers::qualification_status.eq(QualificationStatus::Qualified),
+            officers::qualified_at.eq(diesel::dsl::now),
         ))
         .returning(Officer::as_returning())
         .get_result(conn)
-        .await?;
-    let updated = if qualify && !officer.is_qualified() {
-        diesel::update(officers::table.find(officer.id))
-            .set((
-                officers::qualification_status.eq(QualificationStatus::Qualified),
-                officers::qualified_at.eq(diesel::dsl::now),
-            ))
-            .returning(Officer::as_returning())
-            .get_result(conn)
-            .await?
-    } else {
-        updated
-    };
-    events::append(
-        conn,
-        NewEvent::new(
-            None,
-            Entity::Officer,
-            officer.id,
-            if qualify {
-                "QUALIFIED"
-            } else {
-                "AMENDMENT_APPLIED"
-            },
-        )
-        .with_data(serde_json::json!({ "requestId": req.id }))
-        .for_cartables(Some(officer.id), None),
-    )
-    .await?;
-    Ok(updated)
+        .await?)
 }

@@ -6,16 +6,13 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use super::events::{self, NewEvent};
-use super::officers::Officer;
 use super::schema::{
     deficiencies, degree_levels, documents, events as ev, fields_of_study,
     qualification_requests as qr, required_document_kinds, review_fees, university_coverage,
 };
 use crate::domain::officer::{DegreeLevel, DocumentKind, Gender};
-use crate::domain::qualification::{
-    Action, Actor, Assignee, Refusal, RejectionReason, RequestKind, Status, WAITING,
-};
-use crate::domain::{Entity, Role};
+use crate::domain::qualification::{Action, RejectionReason, RequestKind, Status, WAITING};
+use crate::domain::{Actor, Entity, Parties, Role};
 use crate::error::{AppError, AppResult};
 
 /// Entity type of requests in the event log.
@@ -104,94 +101,26 @@ pub struct Event {
     pub distributor_id: Option<Uuid>,
 }
 
-/// Who is asking, as far as requests are concerned.
-#[derive(Debug, Clone, Copy)]
-pub struct Who {
-    pub user_id: Uuid,
-    pub role: Role,
-    /// The officer of an officer's account.
-    pub officer_id: Option<Uuid>,
-    /// The university of a reviewer.
-    pub university_id: Option<i32>,
-}
-
-impl Who {
-    /// Whether the request is visible: the officer's own; a reviewer's university's once
-    /// routed; everything for admins.
-    pub fn sees(&self, r: &Request) -> bool {
-        match self.role {
-            Role::Officer => self.officer_id == Some(r.officer_id),
-            Role::UniversityReviewer => {
-                r.university_id.is_some() && r.university_id == self.university_id
-            }
-            Role::DirectorateAdmin => true,
-            Role::Distributor => false,
-        }
-    }
-
-    /// The actor this user is for the state machine.
-    pub fn actor(&self, r: &Request) -> Actor {
-        match self.role {
-            Role::Officer => Actor::Officer,
-            Role::UniversityReviewer => Actor::Reviewer(match r.assigned_reviewer_id {
-                None => Assignee::Nobody,
-                Some(id) if id == self.user_id => Assignee::Me,
-                Some(_) => Assignee::Other,
-            }),
-            Role::DirectorateAdmin | Role::Distributor => Actor::Admin,
+impl Request {
+    /// The parties of the request: its officer, and the university once routed.
+    pub fn parties(&self) -> Parties {
+        Parties {
+            officer: Some(self.officer_id),
+            university: self.university_id,
+            distributor: None,
         }
     }
 }
 
-/// Maps a refused transition to the application's error.
-pub fn refusal(r: Refusal) -> AppError {
-    match r {
-        Refusal::Forbidden => AppError::forbidden(),
-        Refusal::InvalidState {
-            message,
-            message_fa,
-        } => AppError::invalid_state(message, message_fa),
-    }
-}
-
-/// Creates a DRAFT prefilled from the officer's data, with its first event. The officer row
-/// is locked, and a unique index allows one open request per officer (`CONFLICT` otherwise,
-/// also under a race).
+/// Inserts a new DRAFT with its first event. A unique index allows one open request per
+/// officer (`CONFLICT` otherwise, also under a race).
 pub async fn create_draft(
     conn: &mut AsyncPgConnection,
-    officer: &Officer,
-    kind: RequestKind,
-    who: &Who,
+    request: &Request,
+    actor: &Actor,
 ) -> AppResult<Request> {
-    let now = Utc::now();
-    let request = Request {
-        id: Uuid::new_v4(),
-        officer_id: officer.id,
-        kind,
-        status: Status::Draft,
-        first_name: Some(officer.first_name.clone()),
-        last_name: Some(officer.last_name.clone()),
-        father_name: officer.father_name.clone(),
-        gender: officer.gender,
-        birth_certificate_number: officer.birth_certificate_number.clone(),
-        phone: officer.phone.clone(),
-        mobile: Some(officer.mobile.clone()),
-        email: officer.email.clone(),
-        postal_address: officer.postal_address.clone(),
-        province_id: officer.province_id,
-        city_id: officer.city_id,
-        field_of_study_id: officer.field_of_study_id,
-        degree_level: officer.degree_level,
-        university_id: None,
-        assigned_reviewer_id: None,
-        fee_rials: None,
-        rejection_reason: None,
-        submitted_at: None,
-        created_at: now,
-        updated_at: now,
-    };
     let inserted = diesel::insert_into(qr::table)
-        .values(&request)
+        .values(request)
         .returning(Request::as_returning())
         .get_result(conn)
         .await
@@ -205,10 +134,10 @@ pub async fn create_draft(
                 e.into()
             }
         })?;
-    let mut event = NewEvent::new(Some((who.user_id, who.role)), ENTITY, inserted.id, "CREATE");
+    let mut event = NewEvent::new(actor.logged(), ENTITY, inserted.id, "CREATE");
     event.to_status = Some(Status::Draft.as_str().to_string());
-    event.data = serde_json::json!({ "kind": kind.as_str(), "officerId": officer.id });
-    events::append(conn, event.for_cartables(Some(officer.id), None)).await?;
+    event.data = serde_json::json!({ "kind": inserted.kind, "officerId": inserted.officer_id });
+    events::append(conn, event.for_cartables(Some(inserted.officer_id), None)).await?;
     Ok(inserted)
 }
 
@@ -231,19 +160,15 @@ pub async fn by_ids(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> AppResult<Vec
         .await?)
 }
 
-/// Locks a request visible to `who` for the rest of the transaction; `NOT_FOUND` otherwise.
-pub async fn lock_visible(conn: &mut AsyncPgConnection, id: Uuid, who: &Who) -> AppResult<Request> {
-    let r = qr::table
+/// Locks a request for the rest of the transaction.
+pub async fn lock(conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<Option<Request>> {
+    Ok(qr::table
         .find(id)
         .select(Request::as_select())
         .for_update()
         .first(conn)
         .await
-        .optional()?;
-    match r {
-        Some(r) if who.sees(&r) => Ok(r),
-        _ => Err(AppError::not_found()),
-    }
+        .optional()?)
 }
 
 /// Columns a transition may set besides the status.
@@ -266,7 +191,7 @@ pub async fn write_transition(
     req: &Request,
     to: Status,
     action: Action,
-    who: &Who,
+    actor: &Actor,
     mut set: TransitionSet,
     note: Option<String>,
     data: serde_json::Value,
@@ -288,13 +213,7 @@ pub async fn write_transition(
             "وضعیت درخواست در این فاصله تغییر کرده است؛ دوباره بارگذاری کنید",
         ));
     };
-    // The nil user is the system (payment verification): no actor.
-    let mut event = NewEvent::new(
-        (!who.user_id.is_nil()).then_some((who.user_id, who.role)),
-        ENTITY,
-        req.id,
-        action.as_str(),
-    );
+    let mut event = NewEvent::new(actor.logged(), ENTITY, req.id, action.as_str());
     event.from_status = Some(req.status.as_str().to_string());
     event.to_status = Some(to.as_str().to_string());
     event.note = note;
@@ -330,7 +249,7 @@ pub struct ProposedChanges {
 pub async fn write_proposed(
     conn: &mut AsyncPgConnection,
     req: &Request,
-    who: &Who,
+    actor: &Actor,
     changes: &ProposedChanges,
 ) -> AppResult<Request> {
     let updated = diesel::update(qr::table.find(req.id))
@@ -338,7 +257,7 @@ pub async fn write_proposed(
         .returning(Request::as_returning())
         .get_result(conn)
         .await?;
-    let mut event = NewEvent::new(Some((who.user_id, who.role)), ENTITY, req.id, "EDIT")
+    let mut event = NewEvent::new(actor.logged(), ENTITY, req.id, "EDIT")
         .with_data(serde_json::to_value(changes).unwrap_or_default());
     event.from_status = Some(req.status.as_str().to_string());
     event.to_status = Some(req.status.as_str().to_string());
@@ -545,27 +464,37 @@ pub async fn document(conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<Optio
         .optional()?)
 }
 
+/// One document with the parties of its request (who may see it).
+pub async fn document_with_parties(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+) -> AppResult<Option<(Document, Parties)>> {
+    let row: Option<(Document, Request)> = documents::table
+        .inner_join(qr::table)
+        .filter(documents::id.eq(id))
+        .select((Document::as_select(), Request::as_select()))
+        .first(conn)
+        .await
+        .optional()?;
+    Ok(row.map(|(d, r)| (d, r.parties())))
+}
+
 /// Stores a document row and its event (the request being in `status`).
 pub async fn insert_document(
     conn: &mut AsyncPgConnection,
     doc: &Document,
-    who: &Who,
+    actor: &Actor,
     status: Status,
 ) -> AppResult<()> {
     diesel::insert_into(documents::table)
         .values(doc)
         .execute(conn)
         .await?;
-    let mut event = NewEvent::new(
-        Some((who.user_id, who.role)),
-        ENTITY,
-        doc.request_id,
-        "ATTACH_DOCUMENT",
-    )
-    .with_data(serde_json::json!({
-        "documentId": doc.id, "kind": doc.kind, "fileName": doc.file_name,
-        "sha256": doc.sha256, "sizeBytes": doc.size_bytes,
-    }));
+    let mut event = NewEvent::new(actor.logged(), ENTITY, doc.request_id, "ATTACH_DOCUMENT")
+        .with_data(serde_json::json!({
+            "documentId": doc.id, "kind": doc.kind, "fileName": doc.file_name,
+            "sha256": doc.sha256, "sizeBytes": doc.size_bytes,
+        }));
     event.from_status = Some(status.as_str().to_string());
     event.to_status = Some(status.as_str().to_string());
     events::append(conn, event.for_cartables(Some(doc.officer_id), None)).await?;
@@ -576,14 +505,14 @@ pub async fn insert_document(
 pub async fn delete_document(
     conn: &mut AsyncPgConnection,
     doc: &Document,
-    who: &Who,
+    actor: &Actor,
     status: Status,
 ) -> AppResult<()> {
     diesel::delete(documents::table.find(doc.id))
         .execute(conn)
         .await?;
     let mut event = NewEvent::new(
-        Some((who.user_id, who.role)),
+        actor.logged(),
         ENTITY,
         doc.request_id,
         "REMOVE_DOCUMENT",
@@ -594,6 +523,35 @@ pub async fn delete_document(
     event.from_status = Some(status.as_str().to_string());
     event.to_status = Some(status.as_str().to_string());
     events::append(conn, event.for_cartables(Some(doc.officer_id), None)).await?;
+    Ok(())
+}
+
+/// Makes the documents of a completed request part of its officer's file, replacing the
+/// current documents of the same kinds.
+pub async fn make_documents_current(
+    conn: &mut AsyncPgConnection,
+    request_id: Uuid,
+    officer_id: Uuid,
+) -> AppResult<()> {
+    let new_kinds: Vec<DocumentKind> = documents::table
+        .filter(documents::request_id.eq(request_id))
+        .select(documents::kind)
+        .distinct()
+        .load(conn)
+        .await?;
+    diesel::update(
+        documents::table
+            .filter(documents::officer_id.eq(officer_id))
+            .filter(documents::current_for_officer.eq(true))
+            .filter(documents::kind.eq_any(&new_kinds)),
+    )
+    .set(documents::current_for_officer.eq(false))
+    .execute(conn)
+    .await?;
+    diesel::update(documents::table.filter(documents::request_id.eq(request_id)))
+        .set(documents::current_for_officer.eq(true))
+        .execute(conn)
+        .await?;
     Ok(())
 }
 

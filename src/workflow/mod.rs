@@ -2,6 +2,7 @@
 //! applies the domain's rules (transition table, completeness, eligibility, routing) and
 //! writes the event rows with the change.
 
+pub mod accounts;
 pub mod officers;
 pub mod payments;
 pub mod qualification;

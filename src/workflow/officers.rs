@@ -7,8 +7,9 @@ use uuid::Uuid;
 
 use crate::auth;
 use crate::domain::officer::{self as od, Gender, QualificationStatus};
-use crate::domain::{Role, normalize};
+use crate::domain::{Actor, Caller, Parties, Role, normalize};
 use crate::error::{AppError, AppResult};
+use crate::policy::{self, Access, Object};
 use crate::store::officers::{self, GeneralInfoChanges, Officer};
 use crate::store::users::User;
 use crate::workflow::qualification::optional;
@@ -80,6 +81,32 @@ pub async fn register(
     officers::register(conn, officer, password_hash, client_addr).await
 }
 
+/// An officer as `caller` may see it, and how much; `NOT_FOUND` when not at all (also when
+/// there is no such officer). The parties come from the database facts the policy needs:
+/// for a reviewer, whether one of the officer's requests was routed to its university.
+pub async fn visible(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    officer_id: Uuid,
+) -> AppResult<(Officer, Access)> {
+    let officer = officers::find(conn, officer_id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let mut parties = Parties {
+        officer: Some(officer.id),
+        ..Parties::default()
+    };
+    if let (Role::UniversityReviewer, Some(u)) = (caller.role, caller.university_id)
+        && officers::routed_to_university(conn, officer.id, u).await?
+    {
+        parties.university = Some(u);
+    }
+    match policy::access_to(caller, Object::Officer, &parties) {
+        Access::Hidden => Err(AppError::not_found()),
+        access => Ok((officer, access)),
+    }
+}
+
 /// General info sent by the officer (`GeneralInfoInput`, E2 items only).
 #[derive(Debug, Default)]
 pub struct GeneralInfo {
@@ -96,7 +123,7 @@ pub struct GeneralInfo {
 pub async fn update_general_info(
     conn: &mut AsyncPgConnection,
     officer_id: Uuid,
-    actor: (Uuid, Role),
+    caller: &Caller,
     input: GeneralInfo,
 ) -> AppResult<Officer> {
     let changes = GeneralInfoChanges {
@@ -122,5 +149,5 @@ pub async fn update_general_info(
             normalize::birth_certificate_number("birthCertificateNumber", &s)
         })?,
     };
-    officers::update_general_info(conn, officer_id, actor, changes).await
+    officers::update_general_info(conn, officer_id, &Actor::User(*caller), changes).await
 }

@@ -8,13 +8,14 @@ use diesel_async::{AsyncConnection, AsyncPgConnection};
 use uuid::Uuid;
 
 use crate::app::App;
-use crate::domain::Role;
 use crate::domain::payment::{PaymentAction, PaymentStatus};
 use crate::domain::qualification::Status;
+use crate::domain::{Actor, Caller, Parties};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::integrations::zarinpal::{GatewayError, Verification, Zarinpal};
+use crate::policy::{self, Object};
 use crate::store::payments::{self, Payment};
-use crate::store::qualification::{self as q, Who};
+use crate::store::qualification as q;
 use crate::store::{self, officers};
 
 /// Gateway name stored with payments.
@@ -46,14 +47,14 @@ pub fn callback_url(app: &App) -> String {
 
 /// Starts (or returns the active) attempt to pay a request's fee, by its officer. One active
 /// attempt per request; an expired one is replaced; a paid request is never paid again.
-pub async fn start(app: &App, who: Who, request_id: Uuid) -> AppResult<(Payment, String)> {
+pub async fn start(app: &App, caller: Caller, request_id: Uuid) -> AppResult<(Payment, String)> {
     let gateway = gateway(app)?;
     let callback = callback_url(app);
     let ttl = app.config.payment_attempt_ttl_secs;
     let mut conn = store::conn(&app.pool).await?;
     conn.transaction::<_, AppError, _>(async move |conn| {
         // The request row stays locked until the attempt is stored: concurrent starts queue.
-        let req = q::lock_visible(conn, request_id, &who).await?;
+        let req = crate::workflow::qualification::lock_visible(conn, &caller, request_id).await?;
         if req.status != Status::AwaitingPayment {
             return Err(AppError::invalid_state(
                 format!(
@@ -133,7 +134,7 @@ pub async fn start(app: &App, who: Who, request_id: Uuid) -> AppResult<(Payment,
         payments::event(
             conn,
             &payment,
-            Some((who.user_id, who.role)),
+            Actor::User(caller).logged(),
             PaymentAction::Start,
             None,
             serde_json::json!({ "amountRials": fee, "requestId": req.id }),
@@ -347,14 +348,27 @@ pub async fn reconcile_loop(app: std::sync::Weak<App>) {
     }
 }
 
-/// Whether `who` may see a payment: its officer, reviewers of the request's university, admins.
-pub async fn visible(conn: &mut AsyncPgConnection, who: &Who, p: &Payment) -> AppResult<bool> {
-    Ok(match who.role {
-        Role::DirectorateAdmin => true,
-        Role::Officer => who.officer_id == Some(p.officer_id),
-        Role::UniversityReviewer => q::find(conn, p.request_id)
-            .await?
-            .is_some_and(|r| who.sees(&r)),
-        Role::Distributor => false,
-    })
+/// A payment as `caller` may see it (its officer, reviewers of the request's university,
+/// admins); `NOT_FOUND` otherwise, also when there is no such payment.
+pub async fn visible(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    payment_id: Uuid,
+) -> AppResult<Payment> {
+    let Some(p) = payments::find(conn, payment_id).await? else {
+        return Err(AppError::not_found());
+    };
+    let university = q::find(conn, p.request_id)
+        .await?
+        .and_then(|r| r.university_id);
+    let parties = Parties {
+        officer: Some(p.officer_id),
+        university,
+        distributor: None,
+    };
+    if policy::sees(caller, Object::Payment, &parties) {
+        Ok(p)
+    } else {
+        Err(AppError::not_found())
+    }
 }

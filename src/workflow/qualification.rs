@@ -7,12 +7,15 @@ use uuid::Uuid;
 
 use crate::domain::normalize;
 use crate::domain::officer::{self as od, DegreeLevel, DocumentKind, Gender};
-use crate::domain::qualification::{Action, RejectionReason, RequestKind, Status, transition};
-use crate::error::{AppError, AppResult};
-use crate::store::officers::{self, Officer};
-use crate::store::qualification::{
-    self as q, Deficiency, ProposedChanges, Request, TransitionSet, Who, refusal,
+use crate::domain::qualification::{
+    Action, Party, Refusal, RejectionReason, RequestKind, Status, transition,
 };
+use crate::domain::{Actor, Caller, Entity};
+use crate::error::{AppError, AppResult};
+use crate::policy::{self, Object};
+use crate::store::events::{self, NewEvent};
+use crate::store::officers::{self, Officer, Profile};
+use crate::store::qualification::{self as q, Deficiency, ProposedChanges, Request, TransitionSet};
 use crate::store::reference;
 
 /// Proposed data sent by the officer (`QualificationDraftInput`).
@@ -58,8 +61,33 @@ pub const DRAFT_FIELDS: [&str; 13] = [
     "birthCertificateNumber",
 ];
 
-fn check(req: &Request, action: Action, who: &Who) -> AppResult<Status> {
-    transition(req.status, action, who.actor(req)).map_err(refusal)
+/// Maps a refused transition to the application's error.
+fn refusal(r: Refusal) -> AppError {
+    match r {
+        Refusal::Forbidden => AppError::forbidden(),
+        Refusal::InvalidState {
+            message,
+            message_fa,
+        } => AppError::invalid_state(message, message_fa),
+    }
+}
+
+fn check(req: &Request, action: Action, caller: &Caller) -> AppResult<Status> {
+    let party = policy::qualification_party(caller, req.assigned_reviewer_id);
+    transition(req.status, action, party).map_err(refusal)
+}
+
+/// Locks a request the caller may see, for the rest of the transaction; `NOT_FOUND`
+/// otherwise (also when it does not exist).
+pub(crate) async fn lock_visible(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    id: Uuid,
+) -> AppResult<Request> {
+    match q::lock(conn, id).await? {
+        Some(r) if policy::sees(caller, Object::QualificationRequest, &r.parties()) => Ok(r),
+        _ => Err(AppError::not_found()),
+    }
 }
 
 /// Clears on `null`, keeps on absent, validates on a value.
@@ -165,10 +193,10 @@ async fn validate_draft(
 /// one open request (R1, S1.1, S1.2).
 pub async fn start(
     conn: &mut AsyncPgConnection,
-    who: Who,
+    caller: Caller,
     kind: RequestKind,
 ) -> AppResult<Request> {
-    let officer_id = who.officer_id.ok_or_else(AppError::forbidden)?;
+    let officer_id = caller.officer_id.ok_or_else(AppError::forbidden)?;
     conn.transaction::<_, AppError, _>(async move |conn| {
         // Lock the officer: serialises with general-info edits and concurrent starts.
         let officer = officers::lock(conn, officer_id).await?;
@@ -188,7 +216,7 @@ pub async fn start(
             }
             _ => {}
         }
-        q::create_draft(conn, &officer, kind, &who).await
+        q::create_draft(conn, &prefilled(&officer, kind), &Actor::User(caller)).await
     })
     .await
 }
@@ -196,35 +224,43 @@ pub async fn start(
 /// Edits the proposed data of a DRAFT or DEFICIENT request.
 pub async fn update(
     conn: &mut AsyncPgConnection,
-    who: Who,
+    caller: Caller,
     id: Uuid,
     input: DraftInput,
 ) -> AppResult<Request> {
     conn.transaction::<_, AppError, _>(async move |conn| {
-        let req = q::lock_visible(conn, id, &who).await?;
-        check(&req, Action::Edit, &who)?;
+        let req = lock_visible(conn, &caller, id).await?;
+        check(&req, Action::Edit, &caller)?;
         let changes = validate_draft(conn, &req, input).await?;
-        q::write_proposed(conn, &req, &who, &changes).await
+        q::write_proposed(conn, &req, &Actor::User(caller), &changes).await
     })
     .await
 }
 
 /// Checks that a request may take documents now (owner, DRAFT or DEFICIENT); returns it.
-pub async fn editable(conn: &mut AsyncPgConnection, who: Who, id: Uuid) -> AppResult<Request> {
+pub async fn editable(
+    conn: &mut AsyncPgConnection,
+    caller: Caller,
+    id: Uuid,
+) -> AppResult<Request> {
     let req = q::find(conn, id)
         .await?
-        .filter(|r| who.sees(r))
+        .filter(|r| policy::sees(&caller, Object::QualificationRequest, &r.parties()))
         .ok_or_else(AppError::not_found)?;
-    check(&req, Action::Edit, &who)?;
+    check(&req, Action::Edit, &caller)?;
     Ok(req)
 }
 
 /// Records an uploaded (and stored) document, re-checking the request under its lock.
-pub async fn attach(conn: &mut AsyncPgConnection, who: Who, doc: q::Document) -> AppResult<()> {
+pub async fn attach(
+    conn: &mut AsyncPgConnection,
+    caller: Caller,
+    doc: q::Document,
+) -> AppResult<()> {
     conn.transaction::<_, AppError, _>(async move |conn| {
-        let req = q::lock_visible(conn, doc.request_id, &who).await?;
-        check(&req, Action::Edit, &who)?;
-        q::insert_document(conn, &doc, &who, req.status).await
+        let req = lock_visible(conn, &caller, doc.request_id).await?;
+        check(&req, Action::Edit, &caller)?;
+        q::insert_document(conn, &doc, &Actor::User(caller), req.status).await
     })
     .await
 }
@@ -233,16 +269,16 @@ pub async fn attach(conn: &mut AsyncPgConnection, who: Who, doc: q::Document) ->
 /// key to delete.
 pub async fn remove_document(
     conn: &mut AsyncPgConnection,
-    who: Who,
+    caller: Caller,
     document_id: Uuid,
 ) -> AppResult<(Request, String)> {
     conn.transaction::<_, AppError, _>(async move |conn| {
         let doc = q::document(conn, document_id)
             .await?
             .ok_or_else(AppError::not_found)?;
-        let req = q::lock_visible(conn, doc.request_id, &who).await?;
-        check(&req, Action::Edit, &who)?;
-        q::delete_document(conn, &doc, &who, req.status).await?;
+        let req = lock_visible(conn, &caller, doc.request_id).await?;
+        check(&req, Action::Edit, &caller)?;
+        q::delete_document(conn, &doc, &Actor::User(caller), req.status).await?;
         let req = q::find(conn, req.id)
             .await?
             .ok_or_else(AppError::not_found)?;
@@ -344,10 +380,10 @@ async fn check_eligibility(conn: &mut AsyncPgConnection, req: &Request) -> AppRe
 
 /// Submits a draft: completeness, eligibility, then routing to the university covering the
 /// city, else the province (R2).
-pub async fn submit(conn: &mut AsyncPgConnection, who: Who, id: Uuid) -> AppResult<Request> {
+pub async fn submit(conn: &mut AsyncPgConnection, caller: Caller, id: Uuid) -> AppResult<Request> {
     conn.transaction::<_, AppError, _>(async move |conn| {
-        let req = q::lock_visible(conn, id, &who).await?;
-        let to = check(&req, Action::Submit, &who)?;
+        let req = lock_visible(conn, &caller, id).await?;
+        let to = check(&req, Action::Submit, &caller)?;
         let missing = missing(conn, &req).await?;
         if !missing.is_empty() {
             return Err(incomplete(missing));
@@ -369,7 +405,17 @@ pub async fn submit(conn: &mut AsyncPgConnection, who: Who, id: Uuid) -> AppResu
             ..Default::default()
         };
         let data = serde_json::json!({ "universityId": university });
-        q::write_transition(conn, &req, to, Action::Submit, &who, set, None, data).await
+        q::write_transition(
+            conn,
+            &req,
+            to,
+            Action::Submit,
+            &Actor::User(caller),
+            set,
+            None,
+            data,
+        )
+        .await
     })
     .await
 }
@@ -377,14 +423,14 @@ pub async fn submit(conn: &mut AsyncPgConnection, who: Who, id: Uuid) -> AppResu
 /// Sends a fixed DEFICIENT request back to the same reviewer (R5).
 pub async fn resubmit(
     conn: &mut AsyncPgConnection,
-    who: Who,
+    caller: Caller,
     id: Uuid,
     note: Option<String>,
 ) -> AppResult<Request> {
     let note = normalize::optional_text("note", note.as_deref(), 2000)?;
     conn.transaction::<_, AppError, _>(async move |conn| {
-        let req = q::lock_visible(conn, id, &who).await?;
-        let to = check(&req, Action::Resubmit, &who)?;
+        let req = lock_visible(conn, &caller, id).await?;
+        let to = check(&req, Action::Resubmit, &caller)?;
         let missing = missing(conn, &req).await?;
         if !missing.is_empty() {
             return Err(incomplete(missing));
@@ -397,7 +443,7 @@ pub async fn resubmit(
             &req,
             to,
             Action::Resubmit,
-            &who,
+            &Actor::User(caller),
             TransitionSet::default(),
             note,
             data,
@@ -408,16 +454,16 @@ pub async fn resubmit(
 }
 
 /// Withdraws a DRAFT or SUBMITTED request.
-pub async fn cancel(conn: &mut AsyncPgConnection, who: Who, id: Uuid) -> AppResult<Request> {
+pub async fn cancel(conn: &mut AsyncPgConnection, caller: Caller, id: Uuid) -> AppResult<Request> {
     conn.transaction::<_, AppError, _>(async move |conn| {
-        let req = q::lock_visible(conn, id, &who).await?;
-        let to = check(&req, Action::Cancel, &who)?;
+        let req = lock_visible(conn, &caller, id).await?;
+        let to = check(&req, Action::Cancel, &caller)?;
         q::write_transition(
             conn,
             &req,
             to,
             Action::Cancel,
-            &who,
+            &Actor::User(caller),
             TransitionSet::default(),
             None,
             serde_json::json!({}),
@@ -428,12 +474,12 @@ pub async fn cancel(conn: &mut AsyncPgConnection, who: Who, id: Uuid) -> AppResu
 }
 
 /// A reviewer takes a SUBMITTED file of their university (two at once: exactly one wins).
-pub async fn claim(conn: &mut AsyncPgConnection, who: Who, id: Uuid) -> AppResult<Request> {
+pub async fn claim(conn: &mut AsyncPgConnection, caller: Caller, id: Uuid) -> AppResult<Request> {
     conn.transaction::<_, AppError, _>(async move |conn| {
-        let req = q::lock_visible(conn, id, &who).await?;
-        let to = check(&req, Action::Claim, &who)?;
+        let req = lock_visible(conn, &caller, id).await?;
+        let to = check(&req, Action::Claim, &caller)?;
         let set = TransitionSet {
-            assigned_reviewer_id: Some(Some(who.user_id)),
+            assigned_reviewer_id: Some(Some(caller.user_id)),
             ..Default::default()
         };
         q::write_transition(
@@ -441,7 +487,7 @@ pub async fn claim(conn: &mut AsyncPgConnection, who: Who, id: Uuid) -> AppResul
             &req,
             to,
             Action::Claim,
-            &who,
+            &Actor::User(caller),
             set,
             None,
             serde_json::json!({}),
@@ -455,7 +501,7 @@ pub async fn claim(conn: &mut AsyncPgConnection, who: Who, id: Uuid) -> AppResul
 /// documents at that moment are kept in the event, to show later what changed.
 pub async fn report_deficiencies(
     conn: &mut AsyncPgConnection,
-    who: Who,
+    caller: Caller,
     id: Uuid,
     items: Vec<DeficiencyItem>,
 ) -> AppResult<Request> {
@@ -495,8 +541,8 @@ pub async fn report_deficiencies(
         clean.push((field, item.document_kind, description));
     }
     conn.transaction::<_, AppError, _>(async move |conn| {
-        let req = q::lock_visible(conn, id, &who).await?;
-        let to = check(&req, Action::ReportDeficiencies, &who)?;
+        let req = lock_visible(conn, &caller, id).await?;
+        let to = check(&req, Action::ReportDeficiencies, &caller)?;
         let round = q::next_round(conn, req.id).await?;
         let now = Utc::now();
         let rows: Vec<Deficiency> = clean
@@ -509,7 +555,7 @@ pub async fn report_deficiencies(
                 document_kind: kind,
                 description,
                 resolved: false,
-                reported_by: who.user_id,
+                reported_by: caller.user_id,
                 created_at: now,
             })
             .collect();
@@ -531,7 +577,7 @@ pub async fn report_deficiencies(
             &req,
             to,
             Action::ReportDeficiencies,
-            &who,
+            &Actor::User(caller),
             TransitionSet::default(),
             None,
             data,
@@ -593,21 +639,31 @@ pub async fn changes_since_deficiencies(
 /// The assigned reviewer approves: the fee of the schedule at this moment becomes due (R9).
 pub async fn approve(
     conn: &mut AsyncPgConnection,
-    who: Who,
+    caller: Caller,
     id: Uuid,
     note: Option<String>,
 ) -> AppResult<Request> {
     let note = normalize::optional_text("note", note.as_deref(), 2000)?;
     conn.transaction::<_, AppError, _>(async move |conn| {
-        let req = q::lock_visible(conn, id, &who).await?;
-        let to = check(&req, Action::Approve, &who)?;
+        let req = lock_visible(conn, &caller, id).await?;
+        let to = check(&req, Action::Approve, &caller)?;
         let fee = q::current_fee(conn, req.kind).await?;
         let set = TransitionSet {
             fee_rials: Some(Some(fee)),
             ..Default::default()
         };
         let data = serde_json::json!({ "feeRials": fee });
-        q::write_transition(conn, &req, to, Action::Approve, &who, set, note, data).await
+        q::write_transition(
+            conn,
+            &req,
+            to,
+            Action::Approve,
+            &Actor::User(caller),
+            set,
+            note,
+            data,
+        )
+        .await
     })
     .await
 }
@@ -615,7 +671,7 @@ pub async fn approve(
 /// A reviewer rejects, with a reason (R3: `WRONG_PROVINCE`; R7: the officer may start again).
 pub async fn reject(
     conn: &mut AsyncPgConnection,
-    who: Who,
+    caller: Caller,
     id: Uuid,
     reason: RejectionReason,
     note: Option<String>,
@@ -629,51 +685,125 @@ pub async fn reject(
         ));
     }
     conn.transaction::<_, AppError, _>(async move |conn| {
-        let req = q::lock_visible(conn, id, &who).await?;
-        let to = check(&req, Action::Reject, &who)?;
+        let req = lock_visible(conn, &caller, id).await?;
+        let to = check(&req, Action::Reject, &caller)?;
         let set = TransitionSet {
             rejection_reason: Some(Some(reason)),
             ..Default::default()
         };
         let data = serde_json::json!({ "reason": reason.as_str() });
-        q::write_transition(conn, &req, to, Action::Reject, &who, set, note, data).await
+        q::write_transition(
+            conn,
+            &req,
+            to,
+            Action::Reject,
+            &Actor::User(caller),
+            set,
+            note,
+            data,
+        )
+        .await
     })
     .await
 }
 
-/// Completes a request whose fee was verified, in the caller's transaction: a `NEW` request
-/// makes the officer QUALIFIED with the request's data; an `AMENDMENT` applies its data and
-/// documents. Until then the officer's data is untouched.
+/// Completes a request whose fee was verified, in the caller's transaction (the system
+/// acts: payment verification): a `NEW` request makes the officer QUALIFIED with the
+/// request's data; an `AMENDMENT` applies its data and documents. Until then the officer's
+/// data is untouched.
 pub async fn complete_in(
     conn: &mut AsyncPgConnection,
     request_id: Uuid,
     data: serde_json::Value,
 ) -> AppResult<Request> {
-    let system = Who {
-        user_id: Uuid::nil(),
-        role: crate::domain::Role::DirectorateAdmin,
-        officer_id: None,
-        university_id: None,
-    };
-    let req = q::lock_visible(conn, request_id, &system).await?;
-    let to = transition(
-        req.status,
-        Action::CompletePayment,
-        crate::domain::qualification::Actor::System,
-    )
-    .map_err(refusal)?;
-    officers::apply_request(conn, &req).await?;
+    let req = q::lock(conn, request_id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let to = transition(req.status, Action::CompletePayment, Party::System).map_err(refusal)?;
+    apply_to_officer(conn, &req).await?;
     q::write_transition(
         conn,
         &req,
         to,
         Action::CompletePayment,
-        &system,
+        &Actor::System,
         TransitionSet::default(),
         None,
         data,
     )
     .await
+}
+
+/// Writes a completed request to its officer: its proposed data, its documents as the
+/// officer's current ones (replacing those of the same kinds), and for a `NEW` request the
+/// qualification.
+async fn apply_to_officer(conn: &mut AsyncPgConnection, req: &Request) -> AppResult<Officer> {
+    let officer = officers::lock(conn, req.officer_id).await?;
+    q::make_documents_current(conn, req.id, officer.id).await?;
+    let profile = Profile {
+        first_name: req.first_name.clone().unwrap_or(officer.first_name.clone()),
+        last_name: req.last_name.clone().unwrap_or(officer.last_name.clone()),
+        father_name: req.father_name.clone(),
+        gender: req.gender,
+        birth_certificate_number: req.birth_certificate_number.clone(),
+        phone: req.phone.clone(),
+        mobile: req.mobile.clone().unwrap_or(officer.mobile.clone()),
+        email: req.email.clone(),
+        postal_address: req.postal_address.clone(),
+        province_id: req.province_id,
+        city_id: req.city_id,
+        field_of_study_id: req.field_of_study_id,
+        degree_level: req.degree_level,
+    };
+    let mut updated = officers::set_profile(conn, officer.id, &profile).await?;
+    let qualify = req.kind == RequestKind::New;
+    if qualify && !officer.is_qualified() {
+        updated = officers::qualify(conn, officer.id).await?;
+    }
+    let action = if qualify {
+        "QUALIFIED"
+    } else {
+        "AMENDMENT_APPLIED"
+    };
+    events::append(
+        conn,
+        NewEvent::new(None, Entity::Officer, officer.id, action)
+            .with_data(serde_json::json!({ "requestId": req.id }))
+            .for_cartables(Some(officer.id), None),
+    )
+    .await?;
+    Ok(updated)
+}
+
+/// A new DRAFT of `kind` for `officer`, prefilled with the officer's data.
+fn prefilled(officer: &Officer, kind: RequestKind) -> Request {
+    let now = Utc::now();
+    Request {
+        id: Uuid::new_v4(),
+        officer_id: officer.id,
+        kind,
+        status: Status::Draft,
+        first_name: Some(officer.first_name.clone()),
+        last_name: Some(officer.last_name.clone()),
+        father_name: officer.father_name.clone(),
+        gender: officer.gender,
+        birth_certificate_number: officer.birth_certificate_number.clone(),
+        phone: officer.phone.clone(),
+        mobile: Some(officer.mobile.clone()),
+        email: officer.email.clone(),
+        postal_address: officer.postal_address.clone(),
+        province_id: officer.province_id,
+        city_id: officer.city_id,
+        field_of_study_id: officer.field_of_study_id,
+        degree_level: officer.degree_level,
+        university_id: None,
+        assigned_reviewer_id: None,
+        fee_rials: None,
+        rejection_reason: None,
+        submitted_at: None,
+        created_at: now,
+        updated_at: now,
+    }
 }
 
 /// Completes a request in a transaction of its own (see [`complete_in`]).
@@ -687,8 +817,8 @@ pub async fn complete(
 }
 
 /// Loads the officer of an officer's account (`NOT_FOUND` when the account has none).
-pub async fn officer_of(conn: &mut AsyncPgConnection, who: &Who) -> AppResult<Officer> {
-    let id = who.officer_id.ok_or_else(AppError::not_found)?;
+pub async fn officer_of(conn: &mut AsyncPgConnection, caller: &Caller) -> AppResult<Officer> {
+    let id = caller.officer_id.ok_or_else(AppError::not_found)?;
     officers::find(conn, id)
         .await?
         .ok_or_else(AppError::not_found)

@@ -566,3 +566,87 @@ fn sha256(bytes: &[u8]) -> String {
         .map(|b| format!("{b:02x}"))
         .collect()
 }
+
+#[tokio::test]
+async fn every_entry_point_reads_the_bearer_scheme_in_any_case() {
+    let app = TestApp::spawn().await;
+    let o = app.register_officer().await;
+    let id = draft(&app, &o).await;
+    let resp = app.upload(&o.token, &id, "PHOTO", "p.png", PNG).await;
+    let doc_id = resp["data"]["attachDocument"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for scheme in ["Bearer", "bearer", "BEARER"] {
+        let auth = format!("{scheme} {}", o.token);
+        // GraphQL over HTTP.
+        let me: Value = app
+            .client
+            .post(app.url("/graphql"))
+            .header("authorization", &auth)
+            .json(&json!({ "query": "{ me { userCode } }" }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            me["data"]["me"]["userCode"],
+            o.user_code.as_str(),
+            "{scheme}: {me}"
+        );
+        // Document downloads with the access token instead of the link's token.
+        let got = app
+            .client
+            .get(app.url(&format!("/documents/{doc_id}")))
+            .header("authorization", &auth)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(got.status(), 200, "{scheme}");
+    }
+    // WebSocket connection_init (the payload key in either case).
+    assert!(app.ws(Some(&o.token)).await.is_ok());
+    // Another scheme is refused everywhere.
+    let got = app
+        .client
+        .get(app.url(&format!("/documents/{doc_id}")))
+        .header("authorization", format!("Token {}", o.token))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.status(), 401);
+}
+
+#[tokio::test]
+async fn a_disabled_account_loses_its_rights_at_once() {
+    let app = TestApp::spawn().await;
+    let o = app.register_officer().await;
+    let before = app.gql_as(&o.token, "{ me { userCode } }", json!({})).await;
+    assert!(before["errors"].is_null(), "{before}");
+    app.sql(&format!(
+        "UPDATE users SET active = false WHERE user_code = '{}'",
+        o.user_code
+    ))
+    .await
+    .unwrap();
+    // The token is still valid, but the account is read for every request.
+    assert_refused(
+        &app.gql_as(&o.token, "{ me { userCode } }", json!({})).await,
+        "UNAUTHENTICATED",
+    );
+    assert_refused(
+        &app.gql_as(
+            &o.token,
+            "mutation { startQualificationRequest(kind: NEW) { id } }",
+            json!({}),
+        )
+        .await,
+        "UNAUTHENTICATED",
+    );
+    assert!(matches!(
+        app.ws(Some(&o.token)).await,
+        Err(WsEnd::Closed(4403, _))
+    ));
+}

@@ -6,7 +6,6 @@ use chrono::{DateTime, Utc};
 use crate::domain::officer::DocumentKind;
 use crate::error::AppError;
 use crate::graphql::context::app;
-use crate::graphql::guards::SignedIn;
 use crate::store::qualification as q;
 
 /// An uploaded document.
@@ -39,12 +38,11 @@ impl Document {
         &self.0.sha256
     }
     /// A link (relative to the server) serving the file to the viewer for five minutes.
-    #[graphql(guard = "SignedIn")]
     async fn download_url(&self, ctx: &Context<'_>) -> Result<String> {
-        let user = crate::graphql::context::current_user(ctx)?;
+        let user = crate::graphql::context::caller(ctx).await?;
         let token = app(ctx)
             .tokens
-            .issue_download(user.id, self.0.id)
+            .issue_download(user.user_id, self.0.id)
             .map_err(AppError::internal)?;
         Ok(format!("/documents/{}?token={token}", self.0.id))
     }

@@ -10,31 +10,22 @@ use crate::domain::officer::{DegreeLevel, Gender, QualificationStatus};
 use crate::graphql::context::app;
 use crate::graphql::loaders::{CityId, FieldOfStudyId, Loaders};
 use crate::graphql::scalars::Date;
+use crate::policy::Access;
 use crate::store::{self, officers};
-
-/// How much of an officer the viewer may see.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Visibility {
-    /// Everything: the officer, reviewers of a university with one of its requests, admins.
-    Full,
-    /// Without private fields (birth certificate number, phone, address, father's name): a
-    /// distributor through a cooperation request or contract.
-    Limited,
-}
 
 /// A technical officer (مسئول فنی).
 pub struct Officer {
     /// The stored officer.
     pub row: officers::Officer,
-    /// What the viewer may see.
-    pub visibility: Visibility,
+    /// What the viewer may see (`Full` or `Limited`).
+    pub visibility: Access,
 }
 
 impl Officer {
     fn private<T: Clone>(&self, v: &Option<T>) -> Option<T> {
         match self.visibility {
-            Visibility::Full => v.clone(),
-            Visibility::Limited => None,
+            Access::Full => v.clone(),
+            Access::Limited | Access::Hidden => None,
         }
     }
 }
@@ -149,7 +140,7 @@ impl Officer {
     /// The documents of the officer's file (those of completed requests; a later amendment
     /// replaces documents of the same kind).
     async fn documents(&self, ctx: &Context<'_>) -> Result<Vec<Document>> {
-        if self.visibility == Visibility::Limited {
+        if self.visibility != Access::Full {
             return Ok(Vec::new());
         }
         let mut conn = store::conn(&app(ctx).pool).await?;

@@ -4,7 +4,7 @@ use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, Utc};
 
 use super::document::Document;
-use super::officer::{Officer, Visibility};
+use super::officer::Officer;
 use super::payment::Payment;
 use super::reference::{City, FieldOfStudy, Province, University, province};
 use super::user_account::UserAccount;
@@ -17,6 +17,7 @@ use crate::graphql::loaders::{
     CityId, DeficienciesOfRequest, DocumentsOfRequest, FieldOfStudyId, HistoryOfRequest, Loaders,
     OfficerId, PaymentOfRequest, UniversityId, UserId,
 };
+use crate::policy::Access;
 use crate::store::{self, qualification as q};
 use crate::workflow::qualification as wf;
 
@@ -47,7 +48,7 @@ impl QualificationRequest {
         // Whoever sees the request sees its officer.
         Ok(Officer {
             row,
-            visibility: Visibility::Full,
+            visibility: Access::Full,
         })
     }
     /// The university the request was routed to (after submission).

@@ -4,11 +4,12 @@
 use async_graphql::{Context, Object, Result};
 
 use super::distributor::Distributor;
-use super::officer::{Officer, Visibility};
+use super::officer::Officer;
 use super::reference::University;
 use crate::domain::Role;
 use crate::graphql::context::app;
 use crate::graphql::loaders::{DistributorId, Loaders, UniversityId};
+use crate::policy::Access;
 use crate::store::{self, users};
 
 /// A user account as the front ends show it; the second field says whether it is the
@@ -49,7 +50,7 @@ impl UserAccount {
             .await?
             .map(|row| Officer {
                 row,
-                visibility: Visibility::Full,
+                visibility: Access::Full,
             }))
     }
     /// For a distributor's account: the distributor.
