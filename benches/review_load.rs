@@ -175,6 +175,7 @@ async fn run(settings: &Settings, config: Config, admin_url: &str, bench_url: &s
         .await
         .context("binding a loopback port")?;
     let addr = listener.local_addr()?;
+    let _jobs = officer_registry::jobs::start(&app);
     let router = officer_registry::http::router(app.clone());
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(async move {

@@ -5,8 +5,12 @@ use std::sync::atomic::AtomicU64;
 
 use crate::auth::TokenKeys;
 use crate::config::{Config, DatabaseConfig};
+use crate::error::{AppError, AppResult, ErrorCode};
+use crate::integrations::gateway::PaymentGateway;
 use crate::integrations::storage::DocumentStore;
+use crate::integrations::zarinpal::Zarinpal;
 use crate::store::{self, DbPool, embedded};
+use crate::workflow::payments::Payments;
 
 /// Everything a request handler needs, shared by all requests.
 pub struct App {
@@ -23,11 +27,14 @@ pub struct App {
     /// The cartable fan-out of this instance.
     pub hub: crate::cartable::Hub,
     /// The payment gateway (the simulator outside production when no merchant id is set).
-    pub gateway: Option<crate::integrations::zarinpal::Zarinpal>,
+    pub gateway: Option<Arc<dyn PaymentGateway>>,
+    /// The database URL (for the listening connections of the background jobs).
+    pub database_url: String,
 }
 
 impl App {
-    /// Builds the application on a prepared database (see [`prepare_database`]).
+    /// Builds the application on a prepared database (see [`prepare_database`]). Starts no
+    /// background work: `serve` and the test harness start it with [`crate::jobs::start`].
     pub fn new(config: Config, database_url: &str) -> anyhow::Result<Arc<Self>> {
         let (secret, development) = config.signing_secret()?;
         if development {
@@ -55,11 +62,11 @@ impl App {
             )?,
         };
         config.check_production()?;
-        let hub = crate::cartable::Hub::start(database_url.to_string(), config.cartable_buffer);
+        let hub = crate::cartable::Hub::new(config.cartable_buffer);
         let timeout = std::time::Duration::from_millis(config.payment_gateway_timeout_ms);
         let gateway = if config.simulator_enabled() {
             tracing::warn!("payments go to the built-in gateway SIMULATOR (development only)");
-            Some(crate::integrations::zarinpal::Zarinpal::new(
+            Some(Arc::new(Zarinpal::new(
                 &format!(
                     "{}{}",
                     config.public_base(),
@@ -67,18 +74,18 @@ impl App {
                 ),
                 SIMULATOR_MERCHANT_ID,
                 timeout,
-            )?)
+            )?) as Arc<dyn PaymentGateway>)
         } else {
             match &config.zarinpal_merchant_id {
-                Some(merchant) => Some(crate::integrations::zarinpal::Zarinpal::new(
+                Some(merchant) => Some(Arc::new(Zarinpal::new(
                     &config.zarinpal_base_url,
                     merchant,
                     timeout,
-                )?),
+                )?) as Arc<dyn PaymentGateway>),
                 None => None,
             }
         };
-        let app = Arc::new(Self {
+        Ok(Arc::new(Self {
             config,
             pool,
             tokens,
@@ -86,11 +93,27 @@ impl App {
             documents,
             hub,
             gateway,
-        });
-        tokio::spawn(crate::workflow::payments::reconcile_loop(Arc::downgrade(
-            &app,
-        )));
-        Ok(app)
+            database_url: database_url.to_string(),
+        }))
+    }
+
+    /// The payment workflow with this server's gateway and settings; `PAYMENT_FAILED` when no
+    /// gateway is configured.
+    pub fn payments(&self) -> AppResult<Payments<'_>> {
+        let gateway = self.gateway.as_deref().ok_or_else(|| {
+            AppError::new(
+                ErrorCode::PaymentFailed,
+                "no payment gateway is configured on this server",
+                "درگاه پرداخت پیکربندی نشده است",
+            )
+        })?;
+        Ok(Payments {
+            pool: &self.pool,
+            gateway,
+            callback_url: format!("{}/payments/zarinpal/callback", self.config.public_base()),
+            attempt_ttl_secs: self.config.payment_attempt_ttl_secs,
+            reconcile_after_secs: self.config.payment_reconcile_after_secs,
+        })
     }
 }
 

@@ -144,8 +144,8 @@ pub struct Hub {
 }
 
 impl Hub {
-    /// Starts listening on a dedicated connection (not from the pool).
-    pub fn start(database_url: String, buffer: usize) -> Self {
+    /// A hub with no listener yet: [`Hub::listen`] (run by the background jobs) feeds it.
+    pub fn new(buffer: usize) -> Self {
         let buffer = buffer.max(1);
         let routes = Arc::new(Routes {
             buffer,
@@ -156,8 +156,13 @@ impl Hub {
             distributors: Mutex::new(HashMap::new()),
         });
         let last_seen = Arc::new(AtomicI64::new(-1));
-        tokio::spawn(listen(database_url, routes.clone(), last_seen.clone()));
         Self { routes, last_seen }
+    }
+
+    /// Listens on a dedicated connection (not from the pool) and fans the notifications out,
+    /// reconnecting (and replaying what it missed) until the future is dropped.
+    pub fn listen(&self, database_url: String) -> impl std::future::Future<Output = ()> + use<> {
+        listen(database_url, self.routes.clone(), self.last_seen.clone())
     }
 
     /// A receiver of the events committed from now on that may concern `caller`: the

@@ -16,6 +16,7 @@ pub mod error;
 pub mod graphql;
 pub mod http;
 pub mod integrations;
+pub mod jobs;
 pub mod policy;
 pub mod store;
 pub mod workflow;

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use officer_registry::config::{Config, DatabaseConfig};
 use officer_registry::domain::Role;
-use officer_registry::{app, demo, graphql, http, store};
+use officer_registry::{app, demo, graphql, http, jobs, store};
 
 /// GraphQL API server of the national registry of medical-equipment technical officers.
 #[derive(Parser)]
@@ -161,12 +161,14 @@ async fn serve(config: Config, with_demo: bool) -> anyhow::Result<()> {
             tracing::info!("demo account: {code} / {password} ({})", role.as_str());
         }
     }
+    let jobs = jobs::start(&app);
     axum::serve(
         listener,
         http::router(app).into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown_signal())
     .await?;
+    jobs.stop().await;
     Ok(())
 }
 

@@ -8,6 +8,7 @@ pub mod normalize;
 pub mod officer;
 pub mod payment;
 pub mod qualification;
+pub mod sms;
 
 use text_enum::text_enum;
 use uuid::Uuid;

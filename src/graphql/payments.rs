@@ -36,7 +36,7 @@ impl PaymentsMutation {
     async fn start_payment(&self, ctx: &Context<'_>, request_id: ID) -> Result<PaymentSession> {
         let caller = caller(ctx).await?;
         let id: Uuid = request_id.parse().map_err(|_| AppError::not_found())?;
-        let (payment, redirect_url) = wf::start(app(ctx), caller, id).await?;
+        let (payment, redirect_url) = app(ctx).payments()?.start(caller, id).await?;
         Ok(PaymentSession {
             payment: Payment(payment),
             redirect_url,

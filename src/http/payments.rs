@@ -7,7 +7,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::AppState;
-use crate::workflow::payments::{self as wf, Settlement};
+use crate::workflow::payments::Settlement;
 
 /// Query of the callback, as Zarinpal sends it.
 #[derive(Deserialize)]
@@ -34,7 +34,11 @@ pub async fn callback(State(state): State<AppState>, Query(q): Query<CallbackQue
         .into_response();
     };
     let status = q.status.unwrap_or_default();
-    match wf::callback(app, &authority, &status).await {
+    let settled = match app.payments() {
+        Ok(payments) => payments.callback(&authority, &status).await,
+        Err(e) => Err(e),
+    };
+    match settled {
         Ok(Settlement::Paid(p)) => Redirect::to(&format!(
             "{base}{sep}status=PAID&paymentId={}&requestId={}&referenceId={}",
             p.id,

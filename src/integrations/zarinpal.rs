@@ -6,45 +6,10 @@
 //! refusal.
 
 use serde::Deserialize;
+
+use super::gateway::{GatewayError, PaymentGateway, Verification};
 use serde_json::json;
 use std::time::Duration;
-
-/// Why the gateway could not be used.
-#[derive(Debug, thiserror::Error)]
-pub enum GatewayError {
-    /// Not reachable, timed out, or answered with an HTTP error.
-    #[error("the payment gateway could not be reached: {0}")]
-    Unreachable(String),
-    /// The gateway answered with a refusal code.
-    #[error("the payment gateway refused (code {code}): {message}")]
-    Refused {
-        /// Zarinpal's code.
-        code: i64,
-        /// Its message.
-        message: String,
-    },
-}
-
-/// What verifying a payment said.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Verification {
-    /// Paid (code 100), or verified before (code 101).
-    Paid {
-        /// The bank's reference (ref_id).
-        reference_id: String,
-        /// Masked card number.
-        card_pan: Option<String>,
-        /// Code 101: verified before.
-        already: bool,
-    },
-    /// Not paid (or refused), with the gateway's code and message.
-    NotPaid {
-        /// Zarinpal's code.
-        code: i64,
-        /// Its message.
-        message: String,
-    },
-}
 
 /// A Zarinpal v4 client.
 #[derive(Clone)]
@@ -107,9 +72,11 @@ impl Zarinpal {
             .await
             .map_err(|e| GatewayError::Unreachable(format!("unreadable answer: {e}")))
     }
+}
 
-    /// Asks for a payment of `amount_rials`; returns the authority.
-    pub async fn request(
+#[async_trait::async_trait]
+impl PaymentGateway for Zarinpal {
+    async fn request(
         &self,
         amount_rials: i64,
         description: &str,
@@ -135,13 +102,11 @@ impl Zarinpal {
         }
     }
 
-    /// Where the officer's browser goes to pay.
-    pub fn start_pay_url(&self, authority: &str) -> String {
+    fn start_pay_url(&self, authority: &str) -> String {
         format!("{}/pg/StartPay/{authority}", self.base_url)
     }
 
-    /// Verifies a payment server to server, with the amount from our database.
-    pub async fn verify(
+    async fn verify(
         &self,
         authority: &str,
         amount_rials: i64,

@@ -8,12 +8,14 @@ pub mod distributors;
 pub mod embedded;
 pub mod events;
 pub mod officers;
+pub mod outbox;
 pub mod payments;
 pub mod qualification;
 pub mod reference;
 pub mod schema;
 pub mod sessions;
 pub mod throttle;
+pub mod transition;
 pub mod users;
 
 use anyhow::Context as _;

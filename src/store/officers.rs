@@ -278,3 +278,18 @@ pub async fn qualify(conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<Office
         .get_result(conn)
         .await?)
 }
+
+/// A user with the officer profile of its account (if it is an officer's): what a request
+/// needs to know of its caller, in one statement.
+pub async fn user_with_officer(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+) -> AppResult<Option<(User, Option<Officer>)>> {
+    Ok(users::table
+        .left_join(officers::table)
+        .filter(users::id.eq(id))
+        .select((User::as_select(), Option::<Officer>::as_select()))
+        .first(conn)
+        .await
+        .optional()?)
+}

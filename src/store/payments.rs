@@ -7,8 +7,9 @@ use uuid::Uuid;
 
 use super::events::{self, NewEvent};
 use super::schema::payments;
+use super::transition::Stateful;
 use crate::domain::payment::{PaymentAction, PaymentStatus};
-use crate::domain::{Entity, Role};
+use crate::domain::{Actor, Entity, Parties};
 use crate::error::AppResult;
 
 /// Entity type of payments in the event log.
@@ -34,30 +35,17 @@ pub struct Payment {
     pub paid_at: Option<DateTime<Utc>>,
 }
 
-/// Writes a payment event for the officer's cartable.
-pub async fn event(
-    conn: &mut AsyncPgConnection,
-    p: &Payment,
-    actor: Option<(Uuid, Role)>,
-    action: PaymentAction,
-    from: Option<PaymentStatus>,
-    data: serde_json::Value,
-) -> AppResult<()> {
-    let mut e = NewEvent::new(actor, ENTITY, p.id, action.as_str())
-        .with_data(data)
-        .for_cartables(Some(p.officer_id), None);
-    e.from_status = from.map(|s| s.as_str().to_string());
-    e.to_status = Some(p.status.as_str().to_string());
-    events::append(conn, e).await?;
-    Ok(())
-}
-
-/// Inserts an attempt.
-pub async fn insert(conn: &mut AsyncPgConnection, p: &Payment) -> AppResult<()> {
+/// Inserts an attempt, with its first event (`START`, by the officer).
+pub async fn insert(conn: &mut AsyncPgConnection, p: &Payment, actor: &Actor) -> AppResult<()> {
     diesel::insert_into(payments::table)
         .values(p)
         .execute(conn)
         .await?;
+    let mut e = NewEvent::new(actor.logged(), ENTITY, p.id, PaymentAction::Start.as_str())
+        .with_data(serde_json::json!({ "amountRials": p.amount_rials, "requestId": p.request_id }))
+        .for_cartables(Some(p.officer_id), None);
+    e.to_status = Some(p.status.as_str().to_string());
+    events::append(conn, e).await?;
     Ok(())
 }
 
@@ -104,54 +92,71 @@ pub async fn of_requests(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> AppResul
         .await?)
 }
 
-/// Moves a PENDING payment to `to` (FAILED or EXPIRED) with a reason; `None` when it was no
-/// longer pending (someone else settled it first).
-pub async fn settle_unpaid(
-    conn: &mut AsyncPgConnection,
-    id: Uuid,
-    to: PaymentStatus,
-    reason: &str,
-) -> AppResult<Option<Payment>> {
-    Ok(diesel::update(
-        payments::table
-            .filter(payments::id.eq(id))
-            .filter(payments::status.eq(PaymentStatus::Pending)),
-    )
-    .set((
-        payments::status.eq(to),
-        payments::failure_reason.eq(reason),
-        payments::updated_at.eq(diesel::dsl::now),
-    ))
-    .returning(Payment::as_returning())
-    .get_result(conn)
-    .await
-    .optional()?)
+/// Locks a payment for the rest of the transaction.
+pub async fn lock(conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<Option<Payment>> {
+    Ok(payments::table
+        .find(id)
+        .select(Payment::as_select())
+        .for_update()
+        .first(conn)
+        .await
+        .optional()?)
 }
 
-/// The single compare-and-set that marks a payment PAID: `None` when it was not PENDING any
-/// more (a concurrent callback won).
-pub async fn mark_paid(
-    conn: &mut AsyncPgConnection,
-    id: Uuid,
-    reference_id: &str,
-    card_pan: Option<&str>,
-) -> AppResult<Option<Payment>> {
-    Ok(diesel::update(
-        payments::table
-            .filter(payments::id.eq(id))
-            .filter(payments::status.eq(PaymentStatus::Pending)),
-    )
-    .set((
-        payments::status.eq(PaymentStatus::Paid),
-        payments::reference_id.eq(reference_id),
-        payments::card_pan.eq(card_pan),
-        payments::paid_at.eq(diesel::dsl::now),
-        payments::updated_at.eq(diesel::dsl::now),
-    ))
-    .returning(Payment::as_returning())
-    .get_result(conn)
-    .await
-    .optional()?)
+/// What settling an attempt records besides its status.
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = payments)]
+pub struct Settlement {
+    /// The bank's reference, once paid.
+    pub reference_id: Option<String>,
+    /// The masked card, once paid.
+    pub card_pan: Option<String>,
+    /// When it was paid.
+    pub paid_at: Option<DateTime<Utc>>,
+    /// Why it failed or expired.
+    pub failure_reason: Option<String>,
+}
+
+impl Stateful for Payment {
+    type Status = PaymentStatus;
+    type Changes = Settlement;
+    const ENTITY: Entity = ENTITY;
+
+    fn id(&self) -> Uuid {
+        self.id
+    }
+    fn status(&self) -> PaymentStatus {
+        self.status
+    }
+    /// Payment events reach the officer's cartable.
+    fn parties(&self) -> Parties {
+        Parties {
+            officer: Some(self.officer_id),
+            ..Parties::default()
+        }
+    }
+    async fn guarded_update(
+        conn: &mut AsyncPgConnection,
+        id: Uuid,
+        from: PaymentStatus,
+        to: PaymentStatus,
+        changes: Settlement,
+    ) -> AppResult<Option<Self>> {
+        Ok(diesel::update(
+            payments::table
+                .filter(payments::id.eq(id))
+                .filter(payments::status.eq(from)),
+        )
+        .set((
+            payments::status.eq(to),
+            &changes,
+            payments::updated_at.eq(diesel::dsl::now),
+        ))
+        .returning(Payment::as_returning())
+        .get_result(conn)
+        .await
+        .optional()?)
+    }
 }
 
 /// Pending attempts created before `before`, oldest first.

@@ -10,8 +10,9 @@ use super::schema::{
     deficiencies, degree_levels, documents, events as ev, fields_of_study,
     qualification_requests as qr, required_document_kinds, review_fees, university_coverage,
 };
+use super::transition::Stateful;
 use crate::domain::officer::{DegreeLevel, DocumentKind, Gender};
-use crate::domain::qualification::{Action, RejectionReason, RequestKind, Status, WAITING};
+use crate::domain::qualification::{RejectionReason, RequestKind, Status, WAITING};
 use crate::domain::{Actor, Entity, Parties, Role};
 use crate::error::{AppError, AppResult};
 
@@ -183,47 +184,37 @@ pub struct TransitionSet {
     pub submitted_at: Option<Option<DateTime<Utc>>>,
 }
 
-/// Writes a transition of a locked request: a guarded update (`WHERE status = from`) and the
-/// event row, in the caller's transaction.
-#[allow(clippy::too_many_arguments)]
-pub async fn write_transition(
-    conn: &mut AsyncPgConnection,
-    req: &Request,
-    to: Status,
-    action: Action,
-    actor: &Actor,
-    mut set: TransitionSet,
-    note: Option<String>,
-    data: serde_json::Value,
-) -> AppResult<Request> {
-    set.status = Some(to);
-    let updated = diesel::update(
-        qr::table
-            .filter(qr::id.eq(req.id))
-            .filter(qr::status.eq(req.status)),
-    )
-    .set((&set, qr::updated_at.eq(diesel::dsl::now)))
-    .returning(Request::as_returning())
-    .get_result(conn)
-    .await
-    .optional()?;
-    let Some(updated) = updated else {
-        return Err(AppError::invalid_state(
-            "the request changed meanwhile: reload it",
-            "وضعیت درخواست در این فاصله تغییر کرده است؛ دوباره بارگذاری کنید",
-        ));
-    };
-    let mut event = NewEvent::new(actor.logged(), ENTITY, req.id, action.as_str());
-    event.from_status = Some(req.status.as_str().to_string());
-    event.to_status = Some(to.as_str().to_string());
-    event.note = note;
-    event.data = data;
-    events::append(
-        conn,
-        event.for_cartables(Some(updated.officer_id), updated.university_id),
-    )
-    .await?;
-    Ok(updated)
+impl Stateful for Request {
+    type Status = Status;
+    type Changes = TransitionSet;
+    const ENTITY: Entity = ENTITY;
+
+    fn id(&self) -> Uuid {
+        self.id
+    }
+    fn status(&self) -> Status {
+        self.status
+    }
+    fn parties(&self) -> Parties {
+        Request::parties(self)
+    }
+    async fn guarded_update(
+        conn: &mut AsyncPgConnection,
+        id: Uuid,
+        from: Status,
+        to: Status,
+        mut changes: TransitionSet,
+    ) -> AppResult<Option<Self>> {
+        changes.status = Some(to);
+        Ok(
+            diesel::update(qr::table.filter(qr::id.eq(id)).filter(qr::status.eq(from)))
+                .set((&changes, qr::updated_at.eq(diesel::dsl::now)))
+                .returning(Request::as_returning())
+                .get_result(conn)
+                .await
+                .optional()?,
+        )
+    }
 }
 
 /// Proposed data of a request (E3 and E2 items): `None` leaves a field as it is.

@@ -268,6 +268,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     documents,
     deficiencies,
     payments,
+    sms_outbox,
 );
 
 diesel::table! {
@@ -290,3 +291,21 @@ diesel::table! {
 }
 
 diesel::joinable!(payments -> qualification_requests (request_id));
+
+diesel::table! {
+    sms_outbox (id) {
+        id -> Int8,
+        receptor -> Text,
+        message -> Text,
+        purpose -> Text,
+        entity_type -> Nullable<Text>,
+        entity_id -> Nullable<Text>,
+        status -> Text,
+        attempts -> Int4,
+        next_attempt_at -> Timestamptz,
+        last_error -> Nullable<Text>,
+        provider_message_id -> Nullable<Text>,
+        created_at -> Timestamptz,
+        sent_at -> Nullable<Timestamptz>,
+    }
+}

@@ -90,22 +90,3 @@ pub async fn by_ids(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> AppResult<Vec
         .load(conn)
         .await?)
 }
-
-/// A user with the officer profile of its account (if it is an officer's): what a request
-/// needs to know of its caller, in one statement.
-pub async fn with_officer(
-    conn: &mut AsyncPgConnection,
-    id: Uuid,
-) -> AppResult<Option<(User, Option<super::officers::Officer>)>> {
-    use super::schema::officers;
-    Ok(users::table
-        .left_join(officers::table)
-        .filter(users::id.eq(id))
-        .select((
-            User::as_select(),
-            Option::<super::officers::Officer>::as_select(),
-        ))
-        .first(conn)
-        .await
-        .optional()?)
-}

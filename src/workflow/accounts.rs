@@ -5,8 +5,8 @@ use uuid::Uuid;
 
 use crate::domain::{Caller, Role};
 use crate::error::{AppError, AppResult};
-use crate::store::officers::Officer;
-use crate::store::users::{self, User};
+use crate::store::officers::{self, Officer};
+use crate::store::users::User;
 
 /// A signed-in caller with the rows it was read from (kept for the request, so that `me`
 /// and `me.officer` need no second read).
@@ -27,7 +27,7 @@ pub async fn signed_in(
     user_id: Uuid,
     session: Uuid,
 ) -> AppResult<SignedIn> {
-    let (user, officer) = users::with_officer(conn, user_id)
+    let (user, officer) = officers::user_with_officer(conn, user_id)
         .await?
         .filter(|(u, _)| u.active)
         .ok_or_else(|| AppError::unauthenticated("the account no longer exists or is disabled"))?;

@@ -1,25 +1,39 @@
 //! Paying the review fee (R9): start an attempt, settle the bank's callback, reconcile
 //! attempts whose owner never came back. Nothing is marked paid before the gateway verified
-//! it with the amount from our database; marking is one compare-and-set, in the same
+//! it with the amount from our database; marking is one guarded transition, in the same
 //! transaction as the completion of the request.
 
 use chrono::{Duration, Utc};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use uuid::Uuid;
 
-use crate::app::App;
-use crate::domain::payment::{PaymentAction, PaymentStatus};
+use crate::domain::payment::{self as dp, PaymentAction, PaymentStatus};
 use crate::domain::qualification::Status;
 use crate::domain::{Actor, Caller, Parties};
 use crate::error::{AppError, AppResult, ErrorCode};
-use crate::integrations::zarinpal::{GatewayError, Verification, Zarinpal};
+use crate::integrations::gateway::{GatewayError, PaymentGateway, Verification};
 use crate::policy::{self, Object};
 use crate::store::payments::{self, Payment};
 use crate::store::qualification as q;
-use crate::store::{self, officers};
+use crate::store::transition::{self, Transition};
+use crate::store::{self, DbPool, officers};
 
 /// Gateway name stored with payments.
 pub const GATEWAY: &str = "zarinpal";
+
+/// What the payment workflow needs: the database, the gateway and its settings.
+pub struct Payments<'a> {
+    /// The database pool.
+    pub pool: &'a DbPool,
+    /// The bank gateway (Zarinpal, or its simulator).
+    pub gateway: &'a dyn PaymentGateway,
+    /// The URL of the bank's callback on this server.
+    pub callback_url: String,
+    /// How long an attempt stays valid at the gateway, in seconds.
+    pub attempt_ttl_secs: i64,
+    /// Age after which a pending attempt is reconciled, in seconds.
+    pub reconcile_after_secs: i64,
+}
 
 fn payment_failed(e: &GatewayError) -> AppError {
     tracing::warn!(error = %e, "payment gateway failure");
@@ -28,121 +42,6 @@ fn payment_failed(e: &GatewayError) -> AppError {
         format!("the payment could not be started: {e}; nothing was charged, try again"),
         "اتصال به درگاه پرداخت برقرار نشد؛ مبلغی کسر نشده است، دوباره تلاش کنید",
     )
-}
-
-fn gateway(app: &App) -> AppResult<Zarinpal> {
-    app.gateway.clone().ok_or_else(|| {
-        AppError::new(
-            ErrorCode::PaymentFailed,
-            "no payment gateway is configured on this server",
-            "درگاه پرداخت پیکربندی نشده است",
-        )
-    })
-}
-
-/// The URL of the bank's callback on this server.
-pub fn callback_url(app: &App) -> String {
-    format!("{}/payments/zarinpal/callback", app.config.public_base())
-}
-
-/// Starts (or returns the active) attempt to pay a request's fee, by its officer. One active
-/// attempt per request; an expired one is replaced; a paid request is never paid again.
-pub async fn start(app: &App, caller: Caller, request_id: Uuid) -> AppResult<(Payment, String)> {
-    let gateway = gateway(app)?;
-    let callback = callback_url(app);
-    let ttl = app.config.payment_attempt_ttl_secs;
-    let mut conn = store::conn(&app.pool).await?;
-    conn.transaction::<_, AppError, _>(async move |conn| {
-        // The request row stays locked until the attempt is stored: concurrent starts queue.
-        let req = crate::workflow::qualification::lock_visible(conn, &caller, request_id).await?;
-        if req.status != Status::AwaitingPayment {
-            return Err(AppError::invalid_state(
-                format!(
-                    "the request is {}, not awaiting payment",
-                    req.status.as_str()
-                ),
-                format!(
-                    "درخواست در وضعیت «{}» است و پرداختی برای آن لازم نیست",
-                    req.status.name_fa()
-                ),
-            ));
-        }
-        let fee = req
-            .fee_rials
-            .ok_or_else(|| AppError::internal(anyhow::anyhow!("approved request without fee")))?;
-        let now = Utc::now();
-        for p in payments::of_request(conn, req.id).await? {
-            match p.status {
-                PaymentStatus::Paid => {
-                    return Err(AppError::invalid_state(
-                        "the fee of this request is paid already",
-                        "هزینه این درخواست قبلاً پرداخت شده است",
-                    ));
-                }
-                PaymentStatus::Pending if p.expires_at > now => {
-                    let url = gateway.start_pay_url(p.authority.as_deref().unwrap_or_default());
-                    return Ok((p, url));
-                }
-                PaymentStatus::Pending => {
-                    if let Some(expired) = payments::settle_unpaid(
-                        conn,
-                        p.id,
-                        PaymentStatus::Expired,
-                        "the attempt expired",
-                    )
-                    .await?
-                    {
-                        payments::event(
-                            conn,
-                            &expired,
-                            None,
-                            PaymentAction::Expire,
-                            Some(PaymentStatus::Pending),
-                            serde_json::json!({}),
-                        )
-                        .await?;
-                    }
-                }
-                _ => {}
-            }
-        }
-        let mobile = officers::find(conn, req.officer_id)
-            .await?
-            .map(|o| o.mobile);
-        let description = format!("هزینه بررسی درخواست احراز صلاحیت {}", req.id);
-        let authority = gateway
-            .request(fee, &description, &callback, mobile.as_deref())
-            .await
-            .map_err(|e| payment_failed(&e))?;
-        let payment = Payment {
-            id: Uuid::new_v4(),
-            request_id: req.id,
-            officer_id: req.officer_id,
-            amount_rials: fee,
-            status: PaymentStatus::Pending,
-            gateway: GATEWAY.into(),
-            authority: Some(authority.clone()),
-            reference_id: None,
-            card_pan: None,
-            failure_reason: None,
-            created_at: now,
-            updated_at: now,
-            expires_at: now + Duration::seconds(ttl),
-            paid_at: None,
-        };
-        payments::insert(conn, &payment).await?;
-        payments::event(
-            conn,
-            &payment,
-            Actor::User(caller).logged(),
-            PaymentAction::Start,
-            None,
-            serde_json::json!({ "amountRials": fee, "requestId": req.id }),
-        )
-        .await?;
-        Ok((payment, gateway.start_pay_url(&authority)))
-    })
-    .await
 }
 
 /// How a callback or a reconciliation ended.
@@ -158,148 +57,241 @@ pub enum Settlement {
     Unknown,
 }
 
-/// Marks a verified payment PAID and completes its request, in one transaction. A payment
-/// that is not pending any more (a concurrent callback won) is left as it is.
-async fn settle_paid(
-    conn: &mut AsyncPgConnection,
-    payment: &Payment,
-    reference_id: String,
-    card_pan: Option<String>,
-) -> AppResult<Payment> {
-    let id = payment.id;
-    conn.transaction::<_, AppError, _>(async move |conn| {
-        match payments::mark_paid(conn, id, &reference_id, card_pan.as_deref()).await? {
-            Some(paid) => {
-                payments::event(
-                    conn,
-                    &paid,
-                    None,
-                    PaymentAction::Paid,
-                    Some(PaymentStatus::Pending),
-                    serde_json::json!({ "referenceId": reference_id }),
-                )
-                .await?;
-                crate::workflow::qualification::complete_in(
-                    conn,
-                    paid.request_id,
-                    serde_json::json!({ "paymentId": paid.id, "referenceId": reference_id }),
-                )
-                .await?;
-                Ok(paid)
-            }
-            None => payments::find(conn, id)
-                .await?
-                .ok_or_else(AppError::not_found),
-        }
-    })
-    .await
-}
-
-async fn settle_unpaid(
-    conn: &mut AsyncPgConnection,
-    payment: &Payment,
-    to: PaymentStatus,
-    reason: &str,
-) -> AppResult<Payment> {
-    let (id, reason) = (payment.id, reason.to_string());
-    conn.transaction::<_, AppError, _>(async move |conn| {
-        match payments::settle_unpaid(conn, id, to, &reason).await? {
-            Some(p) => {
-                let action = if to == PaymentStatus::Expired {
-                    PaymentAction::Expire
-                } else {
-                    PaymentAction::Fail
-                };
-                payments::event(
-                    conn,
-                    &p,
-                    None,
-                    action,
-                    Some(PaymentStatus::Pending),
-                    serde_json::json!({ "reason": reason }),
-                )
-                .await?;
-                Ok(p)
-            }
-            None => payments::find(conn, id)
-                .await?
-                .ok_or_else(AppError::not_found),
-        }
-    })
-    .await
-}
-
-/// Verifies a pending attempt with the gateway and settles it: PAID (and the request
-/// completed), `unpaid_status` when the gateway says it is not paid, or left pending when
-/// the gateway cannot be reached.
-async fn verify_and_settle(
-    app: &App,
-    conn: &mut AsyncPgConnection,
-    payment: Payment,
-    unpaid_status: PaymentStatus,
-) -> AppResult<Settlement> {
-    let gateway = gateway(app)?;
-    let authority = payment.authority.clone().unwrap_or_default();
-    match gateway.verify(&authority, payment.amount_rials).await {
-        Ok(Verification::Paid {
-            reference_id,
-            card_pan,
-            already,
-        }) => {
-            if already {
-                tracing::info!(payment = %payment.id, "gateway: verified before (101)");
-            }
-            let p = settle_paid(conn, &payment, reference_id, card_pan).await?;
-            Ok(if p.status == PaymentStatus::Paid {
-                Settlement::Paid(p)
-            } else {
-                Settlement::Failed(p)
-            })
-        }
-        Ok(Verification::NotPaid { code, message }) => {
-            let reason = format!("gateway code {code}: {message}");
-            let p = settle_unpaid(conn, &payment, unpaid_status, &reason).await?;
-            Ok(if p.status == PaymentStatus::Paid {
-                Settlement::Paid(p)
-            } else {
-                Settlement::Failed(p)
-            })
-        }
-        Err(e) => {
-            tracing::warn!(error = %e, payment = %payment.id, "verification deferred: gateway unreachable");
-            Ok(Settlement::Pending(payment))
+impl Settlement {
+    fn of(p: Payment) -> Self {
+        match p.status {
+            PaymentStatus::Paid => Self::Paid(p),
+            PaymentStatus::Pending => Self::Pending(p),
+            PaymentStatus::Failed | PaymentStatus::Expired => Self::Failed(p),
         }
     }
 }
 
-/// Handles the bank's callback. The callback's own status is never trusted: an `OK` is
-/// verified server to server with our amount; a repeated callback changes nothing.
-pub async fn callback(app: &App, authority: &str, status: &str) -> AppResult<Settlement> {
-    let mut conn = store::conn(&app.pool).await?;
-    let Some(payment) = payments::by_authority(&mut conn, authority).await? else {
-        tracing::warn!(authority, "payment callback with an unknown authority");
-        return Ok(Settlement::Unknown);
+/// Settles a locked attempt with `action` (by the system, after asking the gateway), unless
+/// it is not pending any more (someone else settled it first): then it is left as it is.
+/// A paid attempt completes its request in the same transaction.
+async fn settle_in(
+    conn: &mut AsyncPgConnection,
+    payment_id: Uuid,
+    action: PaymentAction,
+    changes: payments::Settlement,
+    data: serde_json::Value,
+) -> AppResult<Payment> {
+    let current = payments::lock(conn, payment_id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let Some(to) = dp::transition(current.status, action) else {
+        return Ok(current);
     };
-    match payment.status {
-        PaymentStatus::Paid => return Ok(Settlement::Paid(payment)),
-        PaymentStatus::Failed | PaymentStatus::Expired => return Ok(Settlement::Failed(payment)),
-        PaymentStatus::Pending => {}
-    }
-    if status != "OK" {
-        let p = settle_unpaid(
-            &mut conn,
-            &payment,
-            PaymentStatus::Failed,
-            "cancelled or failed at the gateway",
+    let t = Transition::new(to, action.as_str(), Actor::System).data(data.clone());
+    let settled = transition::apply(conn, &current, t, changes).await?;
+    if settled.status == PaymentStatus::Paid {
+        crate::workflow::qualification::complete_in(
+            conn,
+            settled.request_id,
+            serde_json::json!({ "paymentId": settled.id, "referenceId": settled.reference_id }),
         )
         .await?;
-        return Ok(if p.status == PaymentStatus::Paid {
-            Settlement::Paid(p)
-        } else {
-            Settlement::Failed(p)
-        });
     }
-    verify_and_settle(app, &mut conn, payment, PaymentStatus::Failed).await
+    Ok(settled)
+}
+
+async fn settle(
+    conn: &mut AsyncPgConnection,
+    payment_id: Uuid,
+    action: PaymentAction,
+    changes: payments::Settlement,
+    data: serde_json::Value,
+) -> AppResult<Payment> {
+    conn.transaction::<_, AppError, _>(async move |conn| {
+        settle_in(conn, payment_id, action, changes, data).await
+    })
+    .await
+}
+
+fn unpaid(reason: &str) -> payments::Settlement {
+    payments::Settlement {
+        failure_reason: Some(reason.to_string()),
+        ..Default::default()
+    }
+}
+
+impl Payments<'_> {
+    /// Starts (or returns the active) attempt to pay a request's fee, by its officer. One
+    /// active attempt per request; an expired one is replaced; a paid request is never paid
+    /// again.
+    pub async fn start(&self, caller: Caller, request_id: Uuid) -> AppResult<(Payment, String)> {
+        let gateway = self.gateway;
+        let callback = self.callback_url.clone();
+        let ttl = self.attempt_ttl_secs;
+        let mut conn = store::conn(self.pool).await?;
+        conn.transaction::<_, AppError, _>(async move |conn| {
+            // The request row stays locked until the attempt is stored: concurrent starts
+            // queue.
+            let req =
+                crate::workflow::qualification::lock_visible(conn, &caller, request_id).await?;
+            if req.status != Status::AwaitingPayment {
+                return Err(AppError::invalid_state(
+                    format!(
+                        "the request is {}, not awaiting payment",
+                        req.status.as_str()
+                    ),
+                    format!(
+                        "درخواست در وضعیت «{}» است و پرداختی برای آن لازم نیست",
+                        req.status.name_fa()
+                    ),
+                ));
+            }
+            let fee = req.fee_rials.ok_or_else(|| {
+                AppError::internal(anyhow::anyhow!("approved request without fee"))
+            })?;
+            let now = Utc::now();
+            for p in payments::of_request(conn, req.id).await? {
+                match p.status {
+                    PaymentStatus::Paid => {
+                        return Err(AppError::invalid_state(
+                            "the fee of this request is paid already",
+                            "هزینه این درخواست قبلاً پرداخت شده است",
+                        ));
+                    }
+                    PaymentStatus::Pending if p.expires_at > now => {
+                        let url = gateway.start_pay_url(p.authority.as_deref().unwrap_or_default());
+                        return Ok((p, url));
+                    }
+                    PaymentStatus::Pending => {
+                        settle_in(
+                            conn,
+                            p.id,
+                            PaymentAction::Expire,
+                            unpaid("the attempt expired"),
+                            serde_json::json!({}),
+                        )
+                        .await?;
+                    }
+                    PaymentStatus::Failed | PaymentStatus::Expired => {}
+                }
+            }
+            let mobile = officers::find(conn, req.officer_id)
+                .await?
+                .map(|o| o.mobile);
+            let description = format!("هزینه بررسی درخواست احراز صلاحیت {}", req.id);
+            let authority = gateway
+                .request(fee, &description, &callback, mobile.as_deref())
+                .await
+                .map_err(|e| payment_failed(&e))?;
+            let payment = Payment {
+                id: Uuid::new_v4(),
+                request_id: req.id,
+                officer_id: req.officer_id,
+                amount_rials: fee,
+                status: PaymentStatus::Pending,
+                gateway: GATEWAY.into(),
+                authority: Some(authority.clone()),
+                reference_id: None,
+                card_pan: None,
+                failure_reason: None,
+                created_at: now,
+                updated_at: now,
+                expires_at: now + Duration::seconds(ttl),
+                paid_at: None,
+            };
+            payments::insert(conn, &payment, &Actor::User(caller)).await?;
+            Ok((payment, gateway.start_pay_url(&authority)))
+        })
+        .await
+    }
+
+    /// Verifies a pending attempt with the gateway and settles it: PAID (and the request
+    /// completed), `unpaid` when the gateway says it is not paid, or left pending when the
+    /// gateway cannot be reached.
+    async fn verify_and_settle(
+        &self,
+        conn: &mut AsyncPgConnection,
+        payment: Payment,
+        unpaid_action: PaymentAction,
+    ) -> AppResult<Settlement> {
+        let authority = payment.authority.clone().unwrap_or_default();
+        match self.gateway.verify(&authority, payment.amount_rials).await {
+            Ok(Verification::Paid {
+                reference_id,
+                card_pan,
+                already,
+            }) => {
+                if already {
+                    tracing::info!(payment = %payment.id, "gateway: verified before (101)");
+                }
+                let data = serde_json::json!({ "referenceId": reference_id });
+                let changes = payments::Settlement {
+                    reference_id: Some(reference_id),
+                    card_pan,
+                    paid_at: Some(Utc::now()),
+                    failure_reason: None,
+                };
+                let p = settle(conn, payment.id, PaymentAction::Paid, changes, data).await?;
+                Ok(Settlement::of(p))
+            }
+            Ok(Verification::NotPaid { code, message }) => {
+                let reason = format!("gateway code {code}: {message}");
+                let data = serde_json::json!({ "reason": reason });
+                let p = settle(conn, payment.id, unpaid_action, unpaid(&reason), data).await?;
+                Ok(Settlement::of(p))
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, payment = %payment.id, "verification deferred: gateway unreachable");
+                Ok(Settlement::Pending(payment))
+            }
+        }
+    }
+
+    /// Handles the bank's callback. The callback's own status is never trusted: an `OK` is
+    /// verified server to server with our amount; a repeated callback changes nothing.
+    pub async fn callback(&self, authority: &str, status: &str) -> AppResult<Settlement> {
+        let mut conn = store::conn(self.pool).await?;
+        let Some(payment) = payments::by_authority(&mut conn, authority).await? else {
+            tracing::warn!(authority, "payment callback with an unknown authority");
+            return Ok(Settlement::Unknown);
+        };
+        if payment.status != PaymentStatus::Pending {
+            return Ok(Settlement::of(payment));
+        }
+        if status != "OK" {
+            let reason = "cancelled or failed at the gateway";
+            let data = serde_json::json!({ "reason": reason });
+            let p = settle(
+                &mut conn,
+                payment.id,
+                PaymentAction::Fail,
+                unpaid(reason),
+                data,
+            )
+            .await?;
+            return Ok(Settlement::of(p));
+        }
+        self.verify_and_settle(&mut conn, payment, PaymentAction::Fail)
+            .await
+    }
+
+    /// Verifies attempts left pending past the configured age (the officer never came
+    /// back): paid ones complete their request, unpaid ones expire.
+    pub async fn reconcile_once(&self) -> AppResult<Reconciled> {
+        let mut conn = store::conn(self.pool).await?;
+        let before = Utc::now() - Duration::seconds(self.reconcile_after_secs);
+        let mut done = Reconciled::default();
+        for payment in payments::stale_pending(&mut conn, before, 100).await? {
+            match self
+                .verify_and_settle(&mut conn, payment, PaymentAction::Expire)
+                .await?
+            {
+                Settlement::Paid(_) => done.paid += 1,
+                Settlement::Failed(_) => done.expired += 1,
+                Settlement::Pending(_) | Settlement::Unknown => done.deferred += 1,
+            }
+        }
+        if done != Reconciled::default() {
+            tracing::info!(?done, "payment reconciliation");
+        }
+        Ok(done)
+    }
 }
 
 /// What one reconciliation pass did.
@@ -311,41 +303,6 @@ pub struct Reconciled {
     pub expired: usize,
     /// Gateway unreachable: left for the next pass.
     pub deferred: usize,
-}
-
-/// Verifies attempts left pending past the configured age (the officer never came back):
-/// paid ones complete their request, unpaid ones expire.
-pub async fn reconcile_once(app: &App) -> AppResult<Reconciled> {
-    let mut conn = store::conn(&app.pool).await?;
-    let before = Utc::now() - Duration::seconds(app.config.payment_reconcile_after_secs);
-    let mut done = Reconciled::default();
-    for payment in payments::stale_pending(&mut conn, before, 100).await? {
-        match verify_and_settle(app, &mut conn, payment, PaymentStatus::Expired).await? {
-            Settlement::Paid(_) => done.paid += 1,
-            Settlement::Failed(_) => done.expired += 1,
-            Settlement::Pending(_) | Settlement::Unknown => done.deferred += 1,
-        }
-    }
-    if done != Reconciled::default() {
-        tracing::info!(?done, "payment reconciliation");
-    }
-    Ok(done)
-}
-
-/// Runs [`reconcile_once`] every configured interval while the app lives (the first pass one
-/// interval after start).
-pub async fn reconcile_loop(app: std::sync::Weak<App>) {
-    loop {
-        let every = match app.upgrade() {
-            Some(app) => app.config.payment_reconcile_every_secs,
-            None => return,
-        };
-        tokio::time::sleep(std::time::Duration::from_secs(every.max(1))).await;
-        let Some(app) = app.upgrade() else { return };
-        if let Err(e) = reconcile_once(&app).await {
-            tracing::warn!(error = %e.describe(), "payment reconciliation failed");
-        }
-    }
 }
 
 /// A payment as `caller` may see it (its officer, reviewers of the request's university,

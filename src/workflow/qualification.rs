@@ -17,6 +17,7 @@ use crate::store::events::{self, NewEvent};
 use crate::store::officers::{self, Officer, Profile};
 use crate::store::qualification::{self as q, Deficiency, ProposedChanges, Request, TransitionSet};
 use crate::store::reference;
+use crate::store::transition::{self, Transition};
 
 /// Proposed data sent by the officer (`QualificationDraftInput`).
 #[derive(Debug, Default)]
@@ -405,15 +406,11 @@ pub async fn submit(conn: &mut AsyncPgConnection, caller: Caller, id: Uuid) -> A
             ..Default::default()
         };
         let data = serde_json::json!({ "universityId": university });
-        q::write_transition(
+        transition::apply(
             conn,
             &req,
-            to,
-            Action::Submit,
-            &Actor::User(caller),
+            Transition::new(to, Action::Submit.as_str(), Actor::User(caller)).data(data),
             set,
-            None,
-            data,
         )
         .await
     })
@@ -438,15 +435,13 @@ pub async fn resubmit(
         check_eligibility(conn, &req).await?;
         q::resolve_deficiencies(conn, req.id).await?;
         let data = serde_json::json!({ "reviewerId": req.assigned_reviewer_id });
-        q::write_transition(
+        transition::apply(
             conn,
             &req,
-            to,
-            Action::Resubmit,
-            &Actor::User(caller),
+            Transition::new(to, Action::Resubmit.as_str(), Actor::User(caller))
+                .note(note)
+                .data(data),
             TransitionSet::default(),
-            note,
-            data,
         )
         .await
     })
@@ -458,15 +453,11 @@ pub async fn cancel(conn: &mut AsyncPgConnection, caller: Caller, id: Uuid) -> A
     conn.transaction::<_, AppError, _>(async move |conn| {
         let req = lock_visible(conn, &caller, id).await?;
         let to = check(&req, Action::Cancel, &caller)?;
-        q::write_transition(
+        transition::apply(
             conn,
             &req,
-            to,
-            Action::Cancel,
-            &Actor::User(caller),
+            Transition::new(to, Action::Cancel.as_str(), Actor::User(caller)),
             TransitionSet::default(),
-            None,
-            serde_json::json!({}),
         )
         .await
     })
@@ -482,15 +473,11 @@ pub async fn claim(conn: &mut AsyncPgConnection, caller: Caller, id: Uuid) -> Ap
             assigned_reviewer_id: Some(Some(caller.user_id)),
             ..Default::default()
         };
-        q::write_transition(
+        transition::apply(
             conn,
             &req,
-            to,
-            Action::Claim,
-            &Actor::User(caller),
+            Transition::new(to, Action::Claim.as_str(), Actor::User(caller)),
             set,
-            None,
-            serde_json::json!({}),
         )
         .await
     })
@@ -572,15 +559,12 @@ pub async fn report_deficiencies(
             "snapshot": snapshot(&req),
             "documents": documents,
         });
-        q::write_transition(
+        transition::apply(
             conn,
             &req,
-            to,
-            Action::ReportDeficiencies,
-            &Actor::User(caller),
+            Transition::new(to, Action::ReportDeficiencies.as_str(), Actor::User(caller))
+                .data(data),
             TransitionSet::default(),
-            None,
-            data,
         )
         .await
     })
@@ -653,15 +637,13 @@ pub async fn approve(
             ..Default::default()
         };
         let data = serde_json::json!({ "feeRials": fee });
-        q::write_transition(
+        transition::apply(
             conn,
             &req,
-            to,
-            Action::Approve,
-            &Actor::User(caller),
+            Transition::new(to, Action::Approve.as_str(), Actor::User(caller))
+                .note(note)
+                .data(data),
             set,
-            note,
-            data,
         )
         .await
     })
@@ -692,15 +674,13 @@ pub async fn reject(
             ..Default::default()
         };
         let data = serde_json::json!({ "reason": reason.as_str() });
-        q::write_transition(
+        transition::apply(
             conn,
             &req,
-            to,
-            Action::Reject,
-            &Actor::User(caller),
+            Transition::new(to, Action::Reject.as_str(), Actor::User(caller))
+                .note(note)
+                .data(data),
             set,
-            note,
-            data,
         )
         .await
     })
@@ -721,15 +701,11 @@ pub async fn complete_in(
         .ok_or_else(AppError::not_found)?;
     let to = transition(req.status, Action::CompletePayment, Party::System).map_err(refusal)?;
     apply_to_officer(conn, &req).await?;
-    q::write_transition(
+    transition::apply(
         conn,
         &req,
-        to,
-        Action::CompletePayment,
-        &Actor::System,
+        Transition::new(to, Action::CompletePayment.as_str(), Actor::System).data(data),
         TransitionSet::default(),
-        None,
-        data,
     )
     .await
 }

@@ -202,6 +202,8 @@ pub struct TestApp {
     pub app: Arc<App>,
     pub client: reqwest::Client,
     pub db: Arc<TestDb>,
+    /// The instance's background jobs (stopped when the app is dropped).
+    _jobs: officer_registry::jobs::Jobs,
     counter: std::sync::atomic::AtomicU32,
 }
 
@@ -238,6 +240,7 @@ impl TestApp {
         let addr = listener.local_addr().expect("addr");
         config.bind_addr = addr;
         let app = App::new(config, url).expect("app");
+        let jobs = officer_registry::jobs::start(&app);
         let router = officer_registry::http::router(app.clone());
         tokio::spawn(async move {
             axum::serve(
@@ -255,6 +258,7 @@ impl TestApp {
                 .build()
                 .expect("client"),
             db,
+            _jobs: jobs,
             counter: Default::default(),
         }
     }
