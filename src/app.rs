@@ -10,6 +10,8 @@ use crate::integrations::gateway::PaymentGateway;
 use crate::integrations::storage::DocumentStore;
 use crate::integrations::zarinpal::Zarinpal;
 use crate::store::{self, DbPool, embedded};
+use crate::workflow::accounts::Sessions;
+use crate::workflow::documents::Documents;
 use crate::workflow::payments::Payments;
 
 /// Everything a request handler needs, shared by all requests.
@@ -95,6 +97,27 @@ impl App {
             gateway,
             database_url: database_url.to_string(),
         }))
+    }
+
+    /// Signing in and sessions, with this server's keys and limits.
+    pub fn sessions(&self) -> Sessions<'_> {
+        Sessions {
+            pool: &self.pool,
+            tokens: &self.tokens,
+            refresh_ttl_secs: self.config.refresh_token_ttl_secs,
+            max_failures_per_user: self.config.login_max_failures_per_user,
+            max_failures_per_addr: self.config.login_max_failures_per_addr,
+            window_secs: self.config.login_window_secs,
+        }
+    }
+
+    /// The documents workflow with this server's store and limits.
+    pub fn documents(&self) -> Documents<'_> {
+        Documents {
+            pool: &self.pool,
+            store: &self.documents,
+            max_bytes: self.config.max_document_bytes,
+        }
     }
 
     /// The payment workflow with this server's gateway and settings; `PAYMENT_FAILED` when no

@@ -183,6 +183,11 @@ pub struct Config {
     #[arg(long, env = "PAYMENT_RECONCILE_EVERY_SECS", default_value_t = 60)]
     pub payment_reconcile_every_secs: u64,
 
+    /// How long a request's data loaders gather keys before querying them together, in
+    /// microseconds.
+    #[arg(long, env = "LOADER_BATCH_DELAY_US", default_value_t = 1000)]
+    pub loader_batch_delay_us: u64,
+
     /// Log format: `pretty` for people, `json` for log collectors.
     #[arg(long, env = "LOG_FORMAT", default_value = "pretty")]
     pub log_format: String,
@@ -229,6 +234,11 @@ impl Config {
                 format!("http://{addr}")
             }
         }
+    }
+
+    /// The batching window of the data loaders.
+    pub fn loader_delay(&self) -> std::time::Duration {
+        std::time::Duration::from_micros(self.loader_batch_delay_us)
     }
 
     /// Whether introspection is on.

@@ -6,6 +6,7 @@ pub mod caller;
 pub mod jalali;
 pub mod normalize;
 pub mod officer;
+pub mod patch;
 pub mod payment;
 pub mod qualification;
 pub mod sms;
@@ -14,6 +15,7 @@ use text_enum::text_enum;
 use uuid::Uuid;
 
 pub use caller::{Actor, Caller};
+pub use patch::Patch;
 
 /// The parties of an object: the officer it belongs to, the university it was routed to,
 /// the distributor it involves. Authorization ([`crate::policy`]) and the routing of

@@ -3,6 +3,7 @@
 use chrono::{Datelike, NaiveDate};
 
 use super::normalize::{self, FieldError};
+use super::patch::Patch;
 use super::text_enum::text_enum;
 
 text_enum! {
@@ -69,6 +70,63 @@ impl DocumentKind {
             Self::Photo => "عکس",
             Self::Other => "سایر",
         }
+    }
+}
+
+/// General info (E2): the items an officer changes without review.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GeneralInfoPatch {
+    /// Landline.
+    #[serde(skip_serializing_if = "Patch::is_keep")]
+    pub phone: Patch<String>,
+    /// Mobile (may not be cleared).
+    #[serde(skip_serializing_if = "Patch::is_keep")]
+    pub mobile: Patch<String>,
+    /// E-mail.
+    #[serde(skip_serializing_if = "Patch::is_keep")]
+    pub email: Patch<String>,
+    /// Postal address.
+    #[serde(skip_serializing_if = "Patch::is_keep")]
+    pub postal_address: Patch<String>,
+    /// Father's name.
+    #[serde(skip_serializing_if = "Patch::is_keep")]
+    pub father_name: Patch<String>,
+    /// Gender.
+    #[serde(skip_serializing_if = "Patch::is_keep")]
+    pub gender: Patch<Gender>,
+    /// Birth-certificate number.
+    #[serde(skip_serializing_if = "Patch::is_keep")]
+    pub birth_certificate_number: Patch<String>,
+}
+
+impl GeneralInfoPatch {
+    /// Checks and normalises every value being set (DESIGN §4).
+    pub fn validate(self) -> Result<Self, FieldError> {
+        Ok(Self {
+            phone: self.phone.validate(|s| normalize::phone("phone", &s))?,
+            mobile: match self.mobile {
+                Patch::Clear => {
+                    return Err(FieldError::new(
+                        "mobile",
+                        "the mobile number cannot be cleared",
+                        "شماره تلفن همراه را نمی‌توان حذف کرد",
+                    ));
+                }
+                m => m.validate(|s| normalize::mobile("mobile", &s))?,
+            },
+            email: self.email.validate(|s| normalize::email("email", &s))?,
+            postal_address: self
+                .postal_address
+                .validate(|s| normalize::required_text("postalAddress", &s, 500))?,
+            father_name: self
+                .father_name
+                .validate(|s| person_name("fatherName", &s))?,
+            gender: self.gender,
+            birth_certificate_number: self
+                .birth_certificate_number
+                .validate(|s| normalize::birth_certificate_number("birthCertificateNumber", &s))?,
+        })
     }
 }
 

@@ -13,6 +13,9 @@
 //! Visibility (an officer's own requests, a reviewer's own university) is decided before this
 //! function by the store queries: an object the actor may not see is `NOT_FOUND` there.
 
+use super::normalize::{self, FieldError};
+use super::officer::{DegreeLevel, Gender};
+use super::patch::Patch;
 use super::text_enum::text_enum;
 
 text_enum! {
@@ -86,6 +89,86 @@ text_enum! {
         IncompleteDocuments = "INCOMPLETE_DOCUMENTS",
         /// Anything else (say what in the note).
         Other = "OTHER",
+    }
+}
+
+/// The proposed data of a request (E3 and E2 items), as the officer edits it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DraftPatch {
+    /// First name (may not be cleared).
+    #[serde(skip_serializing_if = "Patch::is_keep")]
+    pub first_name: Patch<String>,
+    /// Last name (may not be cleared).
+    #[serde(skip_serializing_if = "Patch::is_keep")]
+    pub last_name: Patch<String>,
+    /// Field of study.
+    #[serde(skip_serializing_if = "Patch::is_keep")]
+    pub field_of_study_id: Patch<i32>,
+    /// Level of study.
+    #[serde(skip_serializing_if = "Patch::is_keep")]
+    pub degree_level: Patch<DegreeLevel>,
+    /// Province of residence.
+    #[serde(skip_serializing_if = "Patch::is_keep")]
+    pub province_id: Patch<i32>,
+    /// City of residence.
+    #[serde(skip_serializing_if = "Patch::is_keep")]
+    pub city_id: Patch<i32>,
+    /// Landline.
+    #[serde(skip_serializing_if = "Patch::is_keep")]
+    pub phone: Patch<String>,
+    /// Mobile (may not be cleared).
+    #[serde(skip_serializing_if = "Patch::is_keep")]
+    pub mobile: Patch<String>,
+    /// E-mail.
+    #[serde(skip_serializing_if = "Patch::is_keep")]
+    pub email: Patch<String>,
+    /// Postal address.
+    #[serde(skip_serializing_if = "Patch::is_keep")]
+    pub postal_address: Patch<String>,
+    /// Father's name.
+    #[serde(skip_serializing_if = "Patch::is_keep")]
+    pub father_name: Patch<String>,
+    /// Gender.
+    #[serde(skip_serializing_if = "Patch::is_keep")]
+    pub gender: Patch<Gender>,
+    /// Birth-certificate number.
+    #[serde(skip_serializing_if = "Patch::is_keep")]
+    pub birth_certificate_number: Patch<String>,
+}
+
+impl DraftPatch {
+    /// Checks and normalises every value being set (DESIGN §4). Whether the places and the
+    /// field of study exist is for the caller to check against the reference data.
+    pub fn validate(self) -> Result<Self, FieldError> {
+        use super::officer::person_name;
+        Ok(Self {
+            first_name: self
+                .first_name
+                .validate_required("firstName", |s| person_name("firstName", &s))?,
+            last_name: self
+                .last_name
+                .validate_required("lastName", |s| person_name("lastName", &s))?,
+            field_of_study_id: self.field_of_study_id,
+            degree_level: self.degree_level,
+            province_id: self.province_id,
+            city_id: self.city_id,
+            phone: self.phone.validate(|s| normalize::phone("phone", &s))?,
+            mobile: self
+                .mobile
+                .validate_required("mobile", |s| normalize::mobile("mobile", &s))?,
+            email: self.email.validate(|s| normalize::email("email", &s))?,
+            postal_address: self
+                .postal_address
+                .validate(|s| normalize::required_text("postalAddress", &s, 500))?,
+            father_name: self
+                .father_name
+                .validate(|s| person_name("fatherName", &s))?,
+            gender: self.gender,
+            birth_certificate_number: self
+                .birth_certificate_number
+                .validate(|s| normalize::birth_certificate_number("birthCertificateNumber", &s))?,
+        })
     }
 }
 

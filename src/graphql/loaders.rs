@@ -16,12 +16,20 @@ pub struct StoreLoader {
     pool: DbPool,
 }
 
-/// The request's data loader.
-pub type Loaders = DataLoader<StoreLoader>;
+/// The request's data loader. It caches what it loaded for the rest of the request (one
+/// request's rows never serve another), so a key met again at another depth of the query
+/// (a province under the request, its university and its officer) costs nothing more.
+pub type Loaders = DataLoader<StoreLoader, async_graphql::dataloader::HashMapCache>;
 
-/// A new loader for one request.
-pub fn new_loaders(pool: DbPool) -> Loaders {
-    DataLoader::new(StoreLoader { pool }, tokio::spawn)
+/// A new loader for one request, gathering the keys asked for within `delay` into one
+/// statement per key type.
+pub fn new_loaders(pool: DbPool, delay: std::time::Duration) -> Loaders {
+    DataLoader::with_cache(
+        StoreLoader { pool },
+        tokio::spawn,
+        async_graphql::dataloader::HashMapCache::default(),
+    )
+    .delay(delay)
 }
 
 /// Key: a province by id.
@@ -67,6 +75,22 @@ pub struct PaymentOfRequest(pub Uuid);
 /// Key: the history of a request.
 #[derive(Clone, Copy, Hash, PartialEq, Eq)]
 pub struct HistoryOfRequest(pub Uuid);
+
+/// Key: the documents of an officer's file.
+#[derive(Clone, Copy, Hash, PartialEq, Eq)]
+pub struct CurrentDocumentsOfOfficer(pub Uuid);
+/// Key: the officer of a user account.
+#[derive(Clone, Copy, Hash, PartialEq, Eq)]
+pub struct OfficerOfUser(pub Uuid);
+/// Key: the last deficiency report (event) of a request.
+#[derive(Clone, Copy, Hash, PartialEq, Eq)]
+pub struct LastDeficiencyReport(pub Uuid);
+/// Key: a request by id.
+#[derive(Clone, Copy, Hash, PartialEq, Eq)]
+pub struct RequestId(pub Uuid);
+/// Key: a payment by id.
+#[derive(Clone, Copy, Hash, PartialEq, Eq)]
+pub struct PaymentId(pub Uuid);
 
 type LoadResult<K, V> = Result<HashMap<K, V>, async_graphql::Error>;
 
@@ -276,6 +300,83 @@ impl Loader<PaymentOfRequest> for StoreLoader {
             }
         }
         Ok(map)
+    }
+}
+
+impl Loader<CurrentDocumentsOfOfficer> for StoreLoader {
+    type Value = Vec<qualification::Document>;
+    type Error = async_graphql::Error;
+    async fn load(
+        &self,
+        keys: &[CurrentDocumentsOfOfficer],
+    ) -> LoadResult<CurrentDocumentsOfOfficer, Self::Value> {
+        let mut conn = store::conn(&self.pool).await.map_err(err)?;
+        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+        let rows = qualification::current_documents(&mut conn, &ids)
+            .await
+            .map_err(err)?;
+        Ok(group(keys, rows, |r| {
+            CurrentDocumentsOfOfficer(r.officer_id)
+        }))
+    }
+}
+
+impl Loader<OfficerOfUser> for StoreLoader {
+    type Value = officers::Officer;
+    type Error = async_graphql::Error;
+    async fn load(&self, keys: &[OfficerOfUser]) -> LoadResult<OfficerOfUser, Self::Value> {
+        let mut conn = store::conn(&self.pool).await.map_err(err)?;
+        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+        let rows = officers::by_users(&mut conn, &ids).await.map_err(err)?;
+        Ok(rows
+            .into_iter()
+            .map(|r| (OfficerOfUser(r.user_id), r))
+            .collect())
+    }
+}
+
+impl Loader<LastDeficiencyReport> for StoreLoader {
+    type Value = qualification::Event;
+    type Error = async_graphql::Error;
+    async fn load(
+        &self,
+        keys: &[LastDeficiencyReport],
+    ) -> LoadResult<LastDeficiencyReport, Self::Value> {
+        let mut conn = store::conn(&self.pool).await.map_err(err)?;
+        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+        let rows = qualification::last_events(
+            &mut conn,
+            &ids,
+            crate::domain::qualification::Action::ReportDeficiencies.as_str(),
+        )
+        .await
+        .map_err(err)?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|r| Some((LastDeficiencyReport(r.entity_id.parse().ok()?), r)))
+            .collect())
+    }
+}
+
+impl Loader<RequestId> for StoreLoader {
+    type Value = qualification::Request;
+    type Error = async_graphql::Error;
+    async fn load(&self, keys: &[RequestId]) -> LoadResult<RequestId, Self::Value> {
+        let mut conn = store::conn(&self.pool).await.map_err(err)?;
+        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+        let rows = qualification::by_ids(&mut conn, &ids).await.map_err(err)?;
+        Ok(rows.into_iter().map(|r| (RequestId(r.id), r)).collect())
+    }
+}
+
+impl Loader<PaymentId> for StoreLoader {
+    type Value = payments::Payment;
+    type Error = async_graphql::Error;
+    async fn load(&self, keys: &[PaymentId]) -> LoadResult<PaymentId, Self::Value> {
+        let mut conn = store::conn(&self.pool).await.map_err(err)?;
+        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+        let rows = payments::by_ids(&mut conn, &ids).await.map_err(err)?;
+        Ok(rows.into_iter().map(|r| (PaymentId(r.id), r)).collect())
     }
 }
 

@@ -3,9 +3,10 @@
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject};
 
 use super::context::{ClientAddr, app, caller};
+use super::reference::patch;
 use super::scalars::Date;
 use super::types::officer::Officer;
-use crate::domain::officer::Gender;
+use crate::domain::officer::{Gender, GeneralInfoPatch};
 use crate::error::AppError;
 use crate::policy::Access;
 use crate::store::{self};
@@ -57,6 +58,20 @@ pub struct GeneralInfoInput {
     pub gender: MaybeUndefined<Gender>,
     /// Birth-certificate number.
     pub birth_certificate_number: MaybeUndefined<String>,
+}
+
+impl From<GeneralInfoInput> for GeneralInfoPatch {
+    fn from(i: GeneralInfoInput) -> Self {
+        Self {
+            phone: patch(i.phone),
+            mobile: patch(i.mobile),
+            email: patch(i.email),
+            postal_address: patch(i.postal_address),
+            father_name: patch(i.father_name),
+            gender: patch(i.gender),
+            birth_certificate_number: patch(i.birth_certificate_number),
+        }
+    }
 }
 
 /// Officer queries.
@@ -130,21 +145,7 @@ impl OfficersMutation {
         let caller = caller(ctx).await?;
         let officer_id = caller.officer_id.ok_or_else(AppError::not_found)?;
         let mut conn = store::conn(&app(ctx).pool).await?;
-        let row = wf::update_general_info(
-            &mut conn,
-            officer_id,
-            &caller,
-            wf::GeneralInfo {
-                phone: input.phone,
-                mobile: input.mobile,
-                email: input.email,
-                postal_address: input.postal_address,
-                father_name: input.father_name,
-                gender: input.gender,
-                birth_certificate_number: input.birth_certificate_number,
-            },
-        )
-        .await?;
+        let row = wf::update_general_info(&mut conn, officer_id, &caller, input.into()).await?;
         Ok(Officer {
             row,
             visibility: Access::Full,

@@ -4,20 +4,16 @@ use async_graphql::connection::{Connection, Edge};
 use async_graphql::{
     Context, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject, Upload,
 };
-use bytes::Bytes;
-use chrono::Utc;
-use std::io::Read as _;
 use uuid::Uuid;
 
 use super::context::{app, caller};
 use super::pagination::{Page, encode};
-use super::reference::parse_ref_id;
+use super::reference::{patch, ref_patch};
 use super::types::document::Document;
 use super::types::request::QualificationRequest;
 use crate::domain::officer::{DegreeLevel, DocumentKind, Gender};
-use crate::domain::qualification::{RejectionReason, RequestKind, Status, WAITING};
+use crate::domain::qualification::{DraftPatch, RejectionReason, RequestKind, Status, WAITING};
 use crate::error::{AppError, AppResult};
-use crate::integrations::storage;
 use crate::policy::{self, Object};
 use crate::store::{self, qualification as q};
 use crate::workflow::qualification as wf;
@@ -95,12 +91,25 @@ pub struct DeficiencyInput {
     pub description: String,
 }
 
-fn ref_id(field: &str, v: MaybeUndefined<ID>) -> AppResult<MaybeUndefined<i32>> {
-    Ok(match v {
-        MaybeUndefined::Undefined => MaybeUndefined::Undefined,
-        MaybeUndefined::Null => MaybeUndefined::Null,
-        MaybeUndefined::Value(id) => MaybeUndefined::Value(parse_ref_id(field, &id)?),
-    })
+impl TryFrom<QualificationDraftInput> for DraftPatch {
+    type Error = AppError;
+    fn try_from(i: QualificationDraftInput) -> AppResult<Self> {
+        Ok(Self {
+            first_name: patch(i.first_name),
+            last_name: patch(i.last_name),
+            field_of_study_id: ref_patch("fieldOfStudyId", i.field_of_study_id)?,
+            degree_level: patch(i.degree_level),
+            province_id: ref_patch("provinceId", i.province_id)?,
+            city_id: ref_patch("cityId", i.city_id)?,
+            phone: patch(i.phone),
+            mobile: patch(i.mobile),
+            email: patch(i.email),
+            postal_address: patch(i.postal_address),
+            father_name: patch(i.father_name),
+            gender: patch(i.gender),
+            birth_certificate_number: patch(i.birth_certificate_number),
+        })
+    }
 }
 
 fn request_id(id: &ID) -> AppResult<Uuid> {
@@ -202,21 +211,7 @@ impl QualificationMutation {
     ) -> Result<QualificationRequest> {
         let caller = caller(ctx).await?;
         let id = request_id(&id)?;
-        let draft = wf::DraftInput {
-            first_name: input.first_name,
-            last_name: input.last_name,
-            field_of_study_id: ref_id("fieldOfStudyId", input.field_of_study_id)?,
-            degree_level: input.degree_level,
-            province_id: ref_id("provinceId", input.province_id)?,
-            city_id: ref_id("cityId", input.city_id)?,
-            phone: input.phone,
-            mobile: input.mobile,
-            email: input.email,
-            postal_address: input.postal_address,
-            father_name: input.father_name,
-            gender: input.gender,
-            birth_certificate_number: input.birth_certificate_number,
-        };
+        let draft = DraftPatch::try_from(input)?;
         let mut conn = store::conn(&app(ctx).pool).await?;
         Ok(QualificationRequest(
             wf::update(&mut conn, caller, id, draft).await?,
@@ -233,90 +228,24 @@ impl QualificationMutation {
         kind: DocumentKind,
         file: Upload,
     ) -> Result<Document> {
-        let app = app(ctx);
         let caller = caller(ctx).await?;
         let id = self::request_id(&request_id)?;
-        let mut conn = store::conn(&app.pool).await?;
-        let req = wf::editable(&mut conn, caller, id).await?;
-        drop(conn);
         let upload = file.value(ctx).map_err(AppError::internal)?;
-        let limit = app.config.max_document_bytes;
-        let file_name = storage::display_file_name(&upload.filename);
-        let content = tokio::task::spawn_blocking(move || {
-            let mut buf = Vec::new();
-            upload
-                .into_read()
-                .take(limit as u64 + 1)
-                .read_to_end(&mut buf)
-                .map(|_| buf)
-        })
-        .await
-        .map_err(AppError::internal)?
-        .map_err(AppError::internal)?;
-        if content.is_empty() {
-            return Err(AppError::validation("file", "the file is empty", "فایل خالی است").into());
-        }
-        if content.len() > limit {
-            return Err(AppError::validation(
-                "file",
-                format!("the file is larger than {limit} bytes"),
-                format!(
-                    "حجم فایل بیش از حد مجاز ({} مگابایت) است",
-                    limit / (1024 * 1024)
-                ),
-            )
-            .into());
-        }
-        let Some(content_type) = storage::sniff(&content) else {
-            return Err(AppError::validation(
-                "file",
-                "only PDF, JPEG and PNG files are accepted (judged by their content)",
-                "فقط فایل‌های PDF، JPEG و PNG پذیرفته می‌شوند",
-            )
-            .into());
-        };
-        let doc = q::Document {
-            id: Uuid::new_v4(),
-            request_id: req.id,
-            officer_id: req.officer_id,
-            kind,
-            file_name,
-            content_type: content_type.to_string(),
-            size_bytes: content.len() as i64,
-            sha256: storage::sha256_hex(&content),
-            storage_key: String::new(),
-            uploaded_by: caller.user_id,
-            current_for_officer: false,
-            created_at: Utc::now(),
-        };
-        let doc = q::Document {
-            storage_key: storage::document_key(doc.id),
-            ..doc
-        };
-        app.documents
-            .put(&doc.storage_key, Bytes::from(content))
-            .await
-            .map_err(AppError::internal)?;
-        let mut conn = store::conn(&app.pool).await?;
-        if let Err(e) = wf::attach(&mut conn, caller, doc.clone()).await {
-            // The request changed meanwhile: do not keep an orphan file.
-            let _ = app.documents.delete(&doc.storage_key).await;
-            return Err(e.into());
-        }
+        let name = upload.filename.clone();
+        let doc = app(ctx)
+            .documents()
+            .attach(caller, id, kind, &name, upload.into_read())
+            .await?;
         Ok(Document(doc))
     }
 
     /// Removes a document from a DRAFT or DEFICIENT request.
     async fn remove_document(&self, ctx: &Context<'_>, id: ID) -> Result<QualificationRequest> {
-        let app = app(ctx);
         let caller = caller(ctx).await?;
         let id: Uuid = id.parse().map_err(|_| AppError::not_found())?;
-        let mut conn = store::conn(&app.pool).await?;
-        let (req, key) = wf::remove_document(&mut conn, caller, id).await?;
-        if let Err(e) = app.documents.delete(&key).await {
-            tracing::warn!(error = %e, key, "could not delete a removed document's file");
-        }
-        Ok(QualificationRequest(req))
+        Ok(QualificationRequest(
+            app(ctx).documents().remove(caller, id).await?,
+        ))
     }
 
     /// Submits a DRAFT: checks completeness (naming every missing piece) and eligibility

@@ -4,6 +4,7 @@ use async_graphql::{Context, ID, Object, Result};
 
 use super::context::app;
 use super::types::reference::{FieldOfStudy, Province};
+use crate::domain::Patch;
 use crate::store::{self, reference};
 
 /// Public reference queries.
@@ -33,4 +34,25 @@ pub fn parse_ref_id(field: &str, id: &ID) -> crate::error::AppResult<i32> {
         .trim()
         .parse()
         .map_err(|_| crate::error::AppError::validation(field, "unknown id", "شناسه نامعتبر است"))
+}
+
+/// A change of one field, from an input field: omitted keeps it, `null` clears it.
+pub fn patch<T: async_graphql::InputType>(v: async_graphql::MaybeUndefined<T>) -> Patch<T> {
+    match v {
+        async_graphql::MaybeUndefined::Undefined => Patch::Keep,
+        async_graphql::MaybeUndefined::Null => Patch::Clear,
+        async_graphql::MaybeUndefined::Value(x) => Patch::Set(x),
+    }
+}
+
+/// A change of a reference id (provinces, cities, fields of study).
+pub fn ref_patch(
+    field: &str,
+    v: async_graphql::MaybeUndefined<ID>,
+) -> crate::error::AppResult<Patch<i32>> {
+    Ok(match patch(v) {
+        Patch::Keep => Patch::Keep,
+        Patch::Clear => Patch::Clear,
+        Patch::Set(id) => Patch::Set(parse_ref_id(field, &id)?),
+    })
 }

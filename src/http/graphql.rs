@@ -113,6 +113,9 @@ pub async fn graphql_handler(
             ),
         ))
         .data(ClientAddr(client_addr(&state, &headers, peer)))
-        .data(new_loaders(state.app.pool.clone()));
+        .data(new_loaders(
+            state.app.pool.clone(),
+            state.app.config.loader_delay(),
+        ));
     GraphQLResponse::from(state.schema.execute(request).await).into_response()
 }

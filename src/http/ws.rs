@@ -95,7 +95,7 @@ async fn serve(state: AppState, socket: WebSocket, protocol: WebSocketProtocols,
                 DateTime::from_timestamp(claims.exp, 0).unwrap_or_default(),
             ));
             data.insert(ClientAddr(peer.ip().to_string()));
-            data.insert(new_loaders(app.pool.clone()));
+            data.insert(new_loaders(app.pool.clone(), app.config.loader_delay()));
             Ok(data)
         }
     };

@@ -8,7 +8,7 @@ use uuid::Uuid;
 use super::events::{self, NewEvent};
 use super::schema::{officers, qualification_requests, users};
 use super::users::{NewUser, User};
-use crate::domain::officer::{DegreeLevel, Gender, QualificationStatus};
+use crate::domain::officer::{DegreeLevel, Gender, GeneralInfoPatch, QualificationStatus};
 use crate::domain::qualification::Status;
 use crate::domain::{Actor, Entity, Role};
 use crate::error::{AppError, AppResult};
@@ -109,14 +109,13 @@ pub async fn register(
     .await
 }
 
-/// The officer of a user account.
-pub async fn by_user(conn: &mut AsyncPgConnection, user_id: Uuid) -> AppResult<Option<Officer>> {
+/// The officers of some user accounts.
+pub async fn by_users(conn: &mut AsyncPgConnection, user_ids: &[Uuid]) -> AppResult<Vec<Officer>> {
     Ok(officers::table
-        .filter(officers::user_id.eq(user_id))
+        .filter(officers::user_id.eq_any(user_ids))
         .select(Officer::as_select())
-        .first(conn)
-        .await
-        .optional()?)
+        .load(conn)
+        .await?)
 }
 
 /// Officers by id.
@@ -154,26 +153,13 @@ pub async fn routed_to_university(
     .await?)
 }
 
-/// Changes of general info (E2 items): `None` leaves a field as it is, `Some(None)` clears it.
-#[derive(Debug, Default, Clone, AsChangeset, serde::Serialize)]
-#[diesel(table_name = officers)]
-pub struct GeneralInfoChanges {
-    pub phone: Option<Option<String>>,
-    pub mobile: Option<String>,
-    pub email: Option<Option<String>>,
-    pub postal_address: Option<Option<String>>,
-    pub father_name: Option<Option<String>>,
-    pub gender: Option<Option<Gender>>,
-    pub birth_certificate_number: Option<Option<String>>,
-}
-
 /// Applies general-info changes, unless a request is open (S1.4); writes the event with
 /// the fields changed. Locks the officer row, so a request started concurrently waits.
 pub async fn update_general_info(
     conn: &mut AsyncPgConnection,
     officer_id: Uuid,
     actor: &Actor,
-    changes: GeneralInfoChanges,
+    patch: GeneralInfoPatch,
 ) -> AppResult<Officer> {
     conn.transaction::<_, AppError, _>(async move |conn| {
         let _locked: Uuid = officers::table
@@ -198,15 +184,34 @@ pub async fn update_general_info(
                 "درخواست احراز صلاحیت شما در گردش است؛ تا پایان آن، تغییر اطلاعات عمومی ذخیره نمی‌شود",
             ));
         }
+        let set = (
+            patch.phone.change().map(|v| officers::phone.eq(v.cloned())),
+            patch.mobile.value().map(|v| officers::mobile.eq(v.clone())),
+            patch.email.change().map(|v| officers::email.eq(v.cloned())),
+            patch
+                .postal_address
+                .change()
+                .map(|v| officers::postal_address.eq(v.cloned())),
+            patch
+                .father_name
+                .change()
+                .map(|v| officers::father_name.eq(v.cloned())),
+            patch.gender.change().map(|v| officers::gender.eq(v.copied())),
+            patch
+                .birth_certificate_number
+                .change()
+                .map(|v| officers::birth_certificate_number.eq(v.cloned())),
+            officers::updated_at.eq(diesel::dsl::now),
+        );
         let officer = diesel::update(officers::table.find(officer_id))
-            .set((&changes, officers::updated_at.eq(diesel::dsl::now)))
+            .set(set)
             .returning(Officer::as_returning())
             .get_result(conn)
             .await?;
         events::append(
             conn,
             NewEvent::new(actor.logged(), Entity::Officer, officer_id, "UPDATE_GENERAL_INFO")
-                .with_data(serde_json::to_value(&changes).unwrap_or_default())
+                .with_data(serde_json::to_value(&patch).unwrap_or_default())
                 .for_cartables(Some(officer_id), None),
         )
         .await?;

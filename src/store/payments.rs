@@ -59,6 +59,15 @@ pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<Option<Pa
         .optional()?)
 }
 
+/// Payments by id.
+pub async fn by_ids(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> AppResult<Vec<Payment>> {
+    Ok(payments::table
+        .filter(payments::id.eq_any(ids))
+        .select(Payment::as_select())
+        .load(conn)
+        .await?)
+}
+
 /// The payment of a gateway authority.
 pub async fn by_authority(
     conn: &mut AsyncPgConnection,

@@ -12,7 +12,7 @@ use super::schema::{
 };
 use super::transition::Stateful;
 use crate::domain::officer::{DegreeLevel, DocumentKind, Gender};
-use crate::domain::qualification::{RejectionReason, RequestKind, Status, WAITING};
+use crate::domain::qualification::{DraftPatch, RejectionReason, RequestKind, Status, WAITING};
 use crate::domain::{Actor, Entity, Parties, Role};
 use crate::error::{AppError, AppResult};
 
@@ -217,39 +217,53 @@ impl Stateful for Request {
     }
 }
 
-/// Proposed data of a request (E3 and E2 items): `None` leaves a field as it is.
-#[derive(Debug, Default, Clone, AsChangeset, serde::Serialize)]
-#[diesel(table_name = qr)]
-pub struct ProposedChanges {
-    pub first_name: Option<String>,
-    pub last_name: Option<String>,
-    pub father_name: Option<Option<String>>,
-    pub gender: Option<Option<Gender>>,
-    pub birth_certificate_number: Option<Option<String>>,
-    pub phone: Option<Option<String>>,
-    pub mobile: Option<String>,
-    pub email: Option<Option<String>>,
-    pub postal_address: Option<Option<String>>,
-    pub province_id: Option<Option<i32>>,
-    pub city_id: Option<Option<i32>>,
-    pub field_of_study_id: Option<Option<i32>>,
-    pub degree_level: Option<Option<DegreeLevel>>,
-}
-
 /// Writes proposed data to a locked request, with an `EDIT` event.
 pub async fn write_proposed(
     conn: &mut AsyncPgConnection,
     req: &Request,
     actor: &Actor,
-    changes: &ProposedChanges,
+    patch: &DraftPatch,
 ) -> AppResult<Request> {
+    let p = patch;
+    let set = (
+        p.first_name
+            .value()
+            .map(|v| qr::first_name.eq(Some(v.clone()))),
+        p.last_name
+            .value()
+            .map(|v| qr::last_name.eq(Some(v.clone()))),
+        p.father_name
+            .change()
+            .map(|v| qr::father_name.eq(v.cloned())),
+        p.gender.change().map(|v| qr::gender.eq(v.copied())),
+        p.birth_certificate_number
+            .change()
+            .map(|v| qr::birth_certificate_number.eq(v.cloned())),
+        p.phone.change().map(|v| qr::phone.eq(v.cloned())),
+        p.mobile.value().map(|v| qr::mobile.eq(Some(v.clone()))),
+        p.email.change().map(|v| qr::email.eq(v.cloned())),
+        p.postal_address
+            .change()
+            .map(|v| qr::postal_address.eq(v.cloned())),
+        p.province_id
+            .change()
+            .map(|v| qr::province_id.eq(v.copied())),
+        p.city_id.change().map(|v| qr::city_id.eq(v.copied())),
+        p.field_of_study_id
+            .change()
+            .map(|v| qr::field_of_study_id.eq(v.copied())),
+        p.degree_level
+            .change()
+            .map(|v| qr::degree_level.eq(v.copied())),
+        qr::updated_at.eq(diesel::dsl::now),
+    );
     let updated = diesel::update(qr::table.find(req.id))
-        .set((changes, qr::updated_at.eq(diesel::dsl::now)))
+        .set(set)
         .returning(Request::as_returning())
         .get_result(conn)
         .await?;
     let mut event = NewEvent::new(actor.logged(), ENTITY, req.id, "EDIT")
-        .with_data(serde_json::to_value(changes).unwrap_or_default());
+        .with_data(serde_json::to_value(patch).unwrap_or_default());
     event.from_status = Some(req.status.as_str().to_string());
     event.to_status = Some(req.status.as_str().to_string());
     events::append(
@@ -613,30 +627,32 @@ pub async fn history_of(
         .await?)
 }
 
-/// The last event of an action on a request (e.g. the last REPORT_DEFICIENCIES).
-pub async fn last_event(
+/// The last event of an action on each of some requests (e.g. the last
+/// REPORT_DEFICIENCIES), in one statement.
+pub async fn last_events(
     conn: &mut AsyncPgConnection,
-    request_id: Uuid,
+    request_ids: &[Uuid],
     action: &str,
-) -> AppResult<Option<Event>> {
+) -> AppResult<Vec<Event>> {
+    let ids: Vec<String> = request_ids.iter().map(Uuid::to_string).collect();
     Ok(ev::table
         .filter(ev::entity_type.eq(ENTITY))
-        .filter(ev::entity_id.eq(request_id.to_string()))
+        .filter(ev::entity_id.eq_any(ids))
         .filter(ev::action.eq(action))
-        .order(ev::id.desc())
+        .distinct_on(ev::entity_id)
+        .order((ev::entity_id, ev::id.desc()))
         .select(Event::as_select())
-        .first(conn)
-        .await
-        .optional()?)
+        .load(conn)
+        .await?)
 }
 
-/// The documents of an officer's file.
+/// The documents of some officers' files.
 pub async fn current_documents(
     conn: &mut AsyncPgConnection,
-    officer_id: Uuid,
+    officer_ids: &[Uuid],
 ) -> AppResult<Vec<Document>> {
     Ok(documents::table
-        .filter(documents::officer_id.eq(officer_id))
+        .filter(documents::officer_id.eq_any(officer_ids))
         .filter(documents::current_for_officer.eq(true))
         .order((documents::kind, documents::created_at))
         .select(Document::as_select())

@@ -1,12 +1,16 @@
-//! The caller of a request: who holds the token, as the database says now.
+//! Accounts and sessions: who holds a token, as the database says now; signing in,
+//! refreshing and ending sessions.
 
+use chrono::{DateTime, Duration, Utc};
 use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
 
-use crate::domain::{Caller, Role};
+use crate::auth::{self, TokenKeys};
+use crate::domain::{Caller, Role, normalize};
 use crate::error::{AppError, AppResult};
 use crate::store::officers::{self, Officer};
-use crate::store::users::User;
+use crate::store::users::{self, User};
+use crate::store::{self, DbPool, sessions, throttle};
 
 /// A signed-in caller with the rows it was read from (kept for the request, so that `me`
 /// and `me.officer` need no second read).
@@ -45,4 +49,185 @@ pub async fn signed_in(
         user,
         officer,
     })
+}
+
+/// What signing in needs: the database, the token keys and the limits.
+pub struct Sessions<'a> {
+    /// The database pool.
+    pub pool: &'a DbPool,
+    /// Access-token keys.
+    pub tokens: &'a TokenKeys,
+    /// Lifetime of a refresh token, in seconds.
+    pub refresh_ttl_secs: i64,
+    /// Failed logins per user code within the window before it is locked.
+    pub max_failures_per_user: i32,
+    /// Failed logins per client address within the window before it is locked.
+    pub max_failures_per_addr: i32,
+    /// The counting window and lock-out, in seconds.
+    pub window_secs: i64,
+}
+
+/// A new session: the tokens and who they are for.
+pub struct Session {
+    /// Bearer token.
+    pub access_token: String,
+    /// Single-use refresh token.
+    pub refresh_token: String,
+    /// When the access token expires.
+    pub expires_at: DateTime<Utc>,
+    /// The account.
+    pub user: User,
+}
+
+fn wrong_credentials() -> AppError {
+    AppError::unauthenticated("wrong user code or password")
+        .with_fa("کد کاربری یا رمز عبور نادرست است")
+}
+
+fn refused_refresh() -> AppError {
+    AppError::unauthenticated("the refresh token is invalid, expired or revoked: sign in again")
+        .with_fa("نشست شما منقضی یا باطل شده است؛ دوباره وارد شوید")
+}
+
+/// Checks a password off the async threads (argon2 is deliberately slow).
+async fn check_password(password: String, hash: Option<String>) -> AppResult<bool> {
+    tokio::task::spawn_blocking(move || {
+        let ok = auth::verify_password(&password, hash.as_deref().unwrap_or(auth::dummy_hash()));
+        ok && hash.is_some()
+    })
+    .await
+    .map_err(AppError::internal)
+}
+
+impl Sessions<'_> {
+    /// Starts a session family for `user` and issues its first tokens.
+    async fn open(
+        &self,
+        conn: &mut AsyncPgConnection,
+        user: User,
+        addr: &str,
+    ) -> AppResult<Session> {
+        let now = Utc::now();
+        let family = Uuid::new_v4();
+        let refresh_token = auth::new_refresh_token();
+        sessions::insert(
+            conn,
+            &sessions::NewSession {
+                id: Uuid::new_v4(),
+                family_id: family,
+                user_id: user.id,
+                token_hash: auth::refresh_token_hash(&refresh_token),
+                expires_at: now + Duration::seconds(self.refresh_ttl_secs),
+                client_addr: Some(addr.to_string()),
+            },
+        )
+        .await?;
+        let (access_token, expires_at) = self
+            .tokens
+            .issue(user.id, user.role, family, now)
+            .map_err(AppError::internal)?;
+        Ok(Session {
+            access_token,
+            refresh_token,
+            expires_at,
+            user,
+        })
+    }
+
+    /// Signs in with user code and password. Repeated failures lock the user code and the
+    /// client address for a while (`RATE_LIMITED`).
+    pub async fn login(&self, user_code: &str, password: String, addr: &str) -> AppResult<Session> {
+        let code = normalize::fold_digits(user_code.trim());
+        let user_key = format!("user:{code}");
+        let addr_key = format!("addr:{addr}");
+        let mut conn = store::conn(self.pool).await?;
+        let now = Utc::now();
+        if let Some(secs) =
+            throttle::locked_for(&mut conn, &[user_key.clone(), addr_key.clone()], now).await?
+        {
+            return Err(AppError::rate_limited(secs));
+        }
+        let user = users::find_by_code(&mut conn, &code).await?;
+        let hash = user.as_ref().map(|u| u.password_hash.clone());
+        let ok = check_password(password, hash).await?;
+        match user {
+            Some(user) if ok && user.active => {
+                throttle::clear(&mut conn, &user_key).await?;
+                self.open(&mut conn, user, addr).await
+            }
+            _ => {
+                let window = self.window_secs;
+                throttle::record_failure(
+                    &mut conn,
+                    &user_key,
+                    self.max_failures_per_user,
+                    window,
+                    now,
+                )
+                .await?;
+                throttle::record_failure(
+                    &mut conn,
+                    &addr_key,
+                    self.max_failures_per_addr,
+                    window,
+                    now,
+                )
+                .await?;
+                Err(wrong_credentials())
+            }
+        }
+    }
+
+    /// Exchanges a refresh token for new tokens. The old one is spent; presenting a spent
+    /// one again revokes the whole session (it was stolen or replayed).
+    pub async fn refresh(&self, refresh_token: &str, addr: &str) -> AppResult<Session> {
+        let now = Utc::now();
+        let next_token = auth::new_refresh_token();
+        let new = sessions::NewSession {
+            id: Uuid::new_v4(),
+            family_id: Uuid::nil(),
+            user_id: Uuid::nil(),
+            token_hash: auth::refresh_token_hash(&next_token),
+            expires_at: now + Duration::seconds(self.refresh_ttl_secs),
+            client_addr: Some(addr.to_string()),
+        };
+        let mut conn = store::conn(self.pool).await?;
+        match sessions::rotate(
+            &mut conn,
+            &auth::refresh_token_hash(refresh_token),
+            new,
+            now,
+        )
+        .await?
+        {
+            sessions::Rotation::Rotated { user, family } => {
+                let (access_token, expires_at) = self
+                    .tokens
+                    .issue(user.id, user.role, family, now)
+                    .map_err(AppError::internal)?;
+                Ok(Session {
+                    access_token,
+                    refresh_token: next_token,
+                    expires_at,
+                    user,
+                })
+            }
+            sessions::Rotation::Reused => Err(AppError::unauthenticated(
+                "this refresh token was used before: the session has been revoked, sign in again",
+            )
+            .with_fa("این نشست به دلیل استفاده تکراری باطل شد؛ دوباره وارد شوید")),
+            sessions::Rotation::Refused => Err(refused_refresh()),
+        }
+    }
+
+    /// Ends the session a refresh token belongs to; false when it was unknown or ended.
+    pub async fn logout(&self, refresh_token: &str) -> AppResult<bool> {
+        let mut conn = store::conn(self.pool).await?;
+        sessions::revoke_by_token(
+            &mut conn,
+            &auth::refresh_token_hash(refresh_token),
+            Utc::now(),
+        )
+        .await
+    }
 }

@@ -3,6 +3,8 @@
 //! writes the event rows with the change.
 
 pub mod accounts;
+pub mod admin;
+pub mod documents;
 pub mod officers;
 pub mod payments;
 pub mod qualification;

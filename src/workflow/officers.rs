@@ -1,18 +1,16 @@
 //! Officer registration (S0.1, R1) and general info (S1.4, E2).
 
-use async_graphql::MaybeUndefined;
 use chrono::{NaiveDate, Utc};
 use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
 
 use crate::auth;
-use crate::domain::officer::{self as od, Gender, QualificationStatus};
+use crate::domain::officer::{self as od, GeneralInfoPatch, QualificationStatus};
 use crate::domain::{Actor, Caller, Parties, Role, normalize};
 use crate::error::{AppError, AppResult};
 use crate::policy::{self, Access, Object};
-use crate::store::officers::{self, GeneralInfoChanges, Officer};
+use crate::store::officers::{self, Officer};
 use crate::store::users::User;
-use crate::workflow::qualification::optional;
 
 /// What an officer registers with.
 #[derive(Debug)]
@@ -107,47 +105,13 @@ pub async fn visible(
     }
 }
 
-/// General info sent by the officer (`GeneralInfoInput`, E2 items only).
-#[derive(Debug, Default)]
-pub struct GeneralInfo {
-    pub phone: MaybeUndefined<String>,
-    pub mobile: MaybeUndefined<String>,
-    pub email: MaybeUndefined<String>,
-    pub postal_address: MaybeUndefined<String>,
-    pub father_name: MaybeUndefined<String>,
-    pub gender: MaybeUndefined<Gender>,
-    pub birth_certificate_number: MaybeUndefined<String>,
-}
-
 /// Changes E2 items, refused while a request is open (S1.4).
 pub async fn update_general_info(
     conn: &mut AsyncPgConnection,
     officer_id: Uuid,
     caller: &Caller,
-    input: GeneralInfo,
+    patch: GeneralInfoPatch,
 ) -> AppResult<Officer> {
-    let changes = GeneralInfoChanges {
-        phone: optional(input.phone, |s| normalize::phone("phone", &s))?,
-        mobile: match input.mobile {
-            MaybeUndefined::Undefined => None,
-            MaybeUndefined::Null => {
-                return Err(AppError::validation(
-                    "mobile",
-                    "the mobile number cannot be cleared",
-                    "شماره تلفن همراه را نمی‌توان حذف کرد",
-                ));
-            }
-            MaybeUndefined::Value(m) => Some(normalize::mobile("mobile", &m)?),
-        },
-        email: optional(input.email, |s| normalize::email("email", &s))?,
-        postal_address: optional(input.postal_address, |s| {
-            normalize::required_text("postalAddress", &s, 500)
-        })?,
-        father_name: optional(input.father_name, |s| od::person_name("fatherName", &s))?,
-        gender: optional(input.gender, Ok)?,
-        birth_certificate_number: optional(input.birth_certificate_number, |s| {
-            normalize::birth_certificate_number("birthCertificateNumber", &s)
-        })?,
-    };
-    officers::update_general_info(conn, officer_id, &Actor::User(*caller), changes).await
+    let patch = patch.validate()?;
+    officers::update_general_info(conn, officer_id, &Actor::User(*caller), patch).await
 }

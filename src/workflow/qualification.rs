@@ -1,41 +1,22 @@
 //! The qualification workflow (S1, R2–R9): start, edit, submit, review, complete.
 
-use async_graphql::MaybeUndefined;
 use chrono::Utc;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use uuid::Uuid;
 
 use crate::domain::normalize;
-use crate::domain::officer::{self as od, DegreeLevel, DocumentKind, Gender};
+use crate::domain::officer::DocumentKind;
 use crate::domain::qualification::{
-    Action, Party, Refusal, RejectionReason, RequestKind, Status, transition,
+    Action, DraftPatch, Party, Refusal, RejectionReason, RequestKind, Status, transition,
 };
 use crate::domain::{Actor, Caller, Entity};
 use crate::error::{AppError, AppResult};
 use crate::policy::{self, Object};
 use crate::store::events::{self, NewEvent};
 use crate::store::officers::{self, Officer, Profile};
-use crate::store::qualification::{self as q, Deficiency, ProposedChanges, Request, TransitionSet};
+use crate::store::qualification::{self as q, Deficiency, Request, TransitionSet};
 use crate::store::reference;
 use crate::store::transition::{self, Transition};
-
-/// Proposed data sent by the officer (`QualificationDraftInput`).
-#[derive(Debug, Default)]
-pub struct DraftInput {
-    pub first_name: MaybeUndefined<String>,
-    pub last_name: MaybeUndefined<String>,
-    pub field_of_study_id: MaybeUndefined<i32>,
-    pub degree_level: MaybeUndefined<DegreeLevel>,
-    pub province_id: MaybeUndefined<i32>,
-    pub city_id: MaybeUndefined<i32>,
-    pub phone: MaybeUndefined<String>,
-    pub mobile: MaybeUndefined<String>,
-    pub email: MaybeUndefined<String>,
-    pub postal_address: MaybeUndefined<String>,
-    pub father_name: MaybeUndefined<String>,
-    pub gender: MaybeUndefined<Gender>,
-    pub birth_certificate_number: MaybeUndefined<String>,
-}
 
 /// A deficiency reported by a reviewer.
 #[derive(Debug)]
@@ -91,65 +72,15 @@ pub(crate) async fn lock_visible(
     }
 }
 
-/// Clears on `null`, keeps on absent, validates on a value.
-pub(crate) fn optional<T, U>(
-    v: MaybeUndefined<T>,
-    f: impl FnOnce(T) -> Result<U, normalize::FieldError>,
-) -> AppResult<Option<Option<U>>> {
-    Ok(match v {
-        MaybeUndefined::Undefined => None,
-        MaybeUndefined::Null => Some(None),
-        MaybeUndefined::Value(x) => Some(Some(f(x)?)),
-    })
-}
-
-fn required<T, U>(
-    field: &str,
-    v: MaybeUndefined<T>,
-    f: impl FnOnce(T) -> Result<U, normalize::FieldError>,
-) -> AppResult<Option<U>> {
-    match v {
-        MaybeUndefined::Undefined => Ok(None),
-        MaybeUndefined::Null => Err(AppError::validation(
-            field,
-            "this field cannot be cleared",
-            "این فیلد را نمی‌توان خالی کرد",
-        )),
-        MaybeUndefined::Value(x) => Ok(Some(f(x)?)),
-    }
-}
-
-/// Validates and normalises proposed data (DESIGN §4).
-async fn validate_draft(
+/// Checks the references of proposed data against the reference data: the field of study
+/// exists, and the city lies in the province as they will be after the change.
+async fn check_references(
     conn: &mut AsyncPgConnection,
     req: &Request,
-    input: DraftInput,
-) -> AppResult<ProposedChanges> {
-    let changes = ProposedChanges {
-        first_name: required("firstName", input.first_name, |s| {
-            od::person_name("firstName", &s)
-        })?,
-        last_name: required("lastName", input.last_name, |s| {
-            od::person_name("lastName", &s)
-        })?,
-        father_name: optional(input.father_name, |s| od::person_name("fatherName", &s))?,
-        gender: optional(input.gender, Ok)?,
-        birth_certificate_number: optional(input.birth_certificate_number, |s| {
-            normalize::birth_certificate_number("birthCertificateNumber", &s)
-        })?,
-        phone: optional(input.phone, |s| normalize::phone("phone", &s))?,
-        mobile: required("mobile", input.mobile, |s| normalize::mobile("mobile", &s))?,
-        email: optional(input.email, |s| normalize::email("email", &s))?,
-        postal_address: optional(input.postal_address, |s| {
-            normalize::required_text("postalAddress", &s, 500)
-        })?,
-        province_id: optional(input.province_id, Ok)?,
-        city_id: optional(input.city_id, Ok)?,
-        field_of_study_id: optional(input.field_of_study_id, Ok)?,
-        degree_level: optional(input.degree_level, Ok)?,
-    };
-    if let Some(Some(field)) = changes.field_of_study_id
-        && reference::fields_by_ids(conn, &[field]).await?.is_empty()
+    patch: &DraftPatch,
+) -> AppResult<()> {
+    if let Some(field) = patch.field_of_study_id.value()
+        && reference::fields_by_ids(conn, &[*field]).await?.is_empty()
     {
         return Err(AppError::validation(
             "fieldOfStudyId",
@@ -157,9 +88,11 @@ async fn validate_draft(
             "رشته تحصیلی نامعتبر است",
         ));
     }
-    // The city must lie in the province, as they will be after the change.
-    let province = changes.province_id.unwrap_or(req.province_id);
-    let city = changes.city_id.unwrap_or(req.city_id);
+    let province = patch
+        .province_id
+        .applied_to(req.province_id.as_ref())
+        .copied();
+    let city = patch.city_id.applied_to(req.city_id.as_ref()).copied();
     if let Some(city) = city {
         match reference::city(conn, city).await? {
             None => {
@@ -187,7 +120,7 @@ async fn validate_draft(
             "استان نامعتبر است",
         ));
     }
-    Ok(changes)
+    Ok(())
 }
 
 /// Starts a request: `NEW` only while not qualified, `AMENDMENT` only once qualified, at most
@@ -227,13 +160,14 @@ pub async fn update(
     conn: &mut AsyncPgConnection,
     caller: Caller,
     id: Uuid,
-    input: DraftInput,
+    patch: DraftPatch,
 ) -> AppResult<Request> {
+    let patch = patch.validate()?;
     conn.transaction::<_, AppError, _>(async move |conn| {
         let req = lock_visible(conn, &caller, id).await?;
         check(&req, Action::Edit, &caller)?;
-        let changes = validate_draft(conn, &req, input).await?;
-        q::write_proposed(conn, &req, &Actor::User(caller), &changes).await
+        check_references(conn, &req, &patch).await?;
+        q::write_proposed(conn, &req, &Actor::User(caller), &patch).await
     })
     .await
 }
@@ -582,15 +516,17 @@ pub fn snapshot(r: &Request) -> serde_json::Value {
     })
 }
 
-/// What changed since the last deficiency report: proposed-data field names, and
-/// `documents` when documents were added or removed.
-pub async fn changes_since_deficiencies(
-    conn: &mut AsyncPgConnection,
+/// What changed since the last deficiency report (`report`, the REPORT_DEFICIENCIES event,
+/// which keeps the proposed data and the documents of that moment): proposed-data field
+/// names, and `documents` when documents were added or removed since. Empty before any
+/// report.
+pub fn changes_since(
     req: &Request,
-) -> AppResult<Vec<String>> {
-    let Some(event) = q::last_event(conn, req.id, Action::ReportDeficiencies.as_str()).await?
-    else {
-        return Ok(Vec::new());
+    report: Option<&q::Event>,
+    documents: &[q::Document],
+) -> Vec<String> {
+    let Some(event) = report else {
+        return Vec::new();
     };
     let before = &event.data["snapshot"];
     let now = snapshot(req);
@@ -607,17 +543,13 @@ pub async fn changes_since_deficiencies(
                 .collect()
         })
         .unwrap_or_default();
-    let mut docs_now: Vec<String> = q::documents_of(conn, &[req.id])
-        .await?
-        .into_iter()
-        .map(|d| d.id.to_string())
-        .collect();
+    let mut docs_now: Vec<String> = documents.iter().map(|d| d.id.to_string()).collect();
     docs_before.sort();
     docs_now.sort();
     if docs_before != docs_now {
         changed.push("documents".to_string());
     }
-    Ok(changed)
+    changed
 }
 
 /// The assigned reviewer approves: the fee of the schedule at this moment becomes due (R9).
@@ -780,16 +712,6 @@ fn prefilled(officer: &Officer, kind: RequestKind) -> Request {
         created_at: now,
         updated_at: now,
     }
-}
-
-/// Completes a request in a transaction of its own (see [`complete_in`]).
-pub async fn complete(
-    conn: &mut AsyncPgConnection,
-    request_id: Uuid,
-    data: serde_json::Value,
-) -> AppResult<Request> {
-    conn.transaction::<_, AppError, _>(async move |conn| complete_in(conn, request_id, data).await)
-        .await
 }
 
 /// Loads the officer of an officer's account (`NOT_FOUND` when the account has none).

@@ -15,6 +15,7 @@ mod payments;
 mod playground;
 mod qualification;
 mod reference;
+mod statements;
 mod storage_s3;
 mod subscriptions;
 mod typed_columns;

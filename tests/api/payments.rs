@@ -79,6 +79,21 @@ async fn control(app: &TestApp, body: Value) {
     assert_eq!(r.status(), 200);
 }
 
+/// Pays the fee of a request awaiting payment, as the officer's browser and the bank would:
+/// `startPayment`, "pay" at the simulator, the bank's redirect to our callback. Returns where
+/// the browser lands (`status=PAID` expected).
+pub async fn pay(app: &TestApp, o: &TestOfficer, request_id: &str) -> String {
+    let resp = start_payment(app, o, request_id).await;
+    let redirect = resp["data"]["startPayment"]["redirectUrl"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{resp}"))
+        .to_string();
+    let to_callback = press(app, &redirect, "pay").await;
+    let landing = callback(app, &to_callback).await;
+    assert!(landing.contains("status=PAID"), "{landing}");
+    landing
+}
+
 async fn count(app: &TestApp, sql: &str) -> usize {
     app.sql(sql).await.unwrap()
 }

@@ -176,17 +176,8 @@ async fn from_draft_to_awaiting_payment_with_a_deficiency_round_trip_and_complet
     );
     assert!(before["data"]["me"]["officer"]["degreeLevel"].is_null());
 
-    // The completion step (the payment workflow calls it once the fee is verified).
-    let mut conn = app.app.pool.get().await.unwrap();
-    officer_registry::workflow::qualification::complete(
-        &mut conn,
-        id.parse().unwrap(),
-        json!({ "test": true }),
-    )
-    .await
-    .map_err(|e| e.describe())
-    .unwrap();
-    drop(conn);
+    // The officer pays the fee at the bank (the simulator): the request completes.
+    crate::payments::pay(&app, &o, &id).await;
     let after = run(&app, &o.token, me, json!({})).await;
     let officer = &after["data"]["me"]["officer"];
     assert_eq!(officer["qualificationStatus"], "QUALIFIED");
@@ -663,12 +654,7 @@ async fn an_amendment_changes_the_officer_only_once_completed() {
     let id = submitted_request(&app, &o, TEHRAN_CITY).await;
     run(&app, &reviewer, CLAIM, json!({ "id": id })).await;
     run(&app, &reviewer, APPROVE, json!({ "id": id })).await;
-    let mut conn = app.app.pool.get().await.unwrap();
-    officer_registry::workflow::qualification::complete(&mut conn, id.parse().unwrap(), json!({}))
-        .await
-        .map_err(|e| e.describe())
-        .unwrap();
-    drop(conn);
+    crate::payments::pay(&app, &o, &id).await;
 
     assert_refused(
         &run(&app, &o.token, START, json!({ "k": "NEW" })).await,
@@ -709,12 +695,7 @@ async fn an_amendment_changes_the_officer_only_once_completed() {
         "{ me { officer { nationalCode birthDate lastName phone documents { kind fileName } } } }";
     let before = run(&app, &o.token, me, json!({})).await;
     assert_eq!(before["data"]["me"]["officer"]["lastName"], "رضایی");
-    let mut conn = app.app.pool.get().await.unwrap();
-    officer_registry::workflow::qualification::complete(&mut conn, am.parse().unwrap(), json!({}))
-        .await
-        .map_err(|e| e.describe())
-        .unwrap();
-    drop(conn);
+    crate::payments::pay(&app, &o, &am).await;
     let after = run(&app, &o.token, me, json!({})).await;
     let officer = &after["data"]["me"]["officer"];
     assert_eq!(officer["lastName"], "رضایی‌نژاد");

@@ -8,9 +8,9 @@ use uuid::Uuid;
 use super::payment::Payment;
 use super::request::QualificationRequest;
 use crate::cartable::Notice;
+use crate::domain::Entity;
 use crate::domain::jalali;
-use crate::graphql::context::app;
-use crate::store::{self, qualification as q};
+use crate::graphql::loaders::{Loaders, PaymentId, RequestId};
 
 /// An event in a cartable.
 pub struct CartableEvent(pub Arc<Notice>);
@@ -46,25 +46,29 @@ impl CartableEvent {
         &self,
         ctx: &Context<'_>,
     ) -> Result<Option<QualificationRequest>> {
-        if self.0.entity_type != q::ENTITY.as_str() {
+        if self.0.entity_type != Entity::QualificationRequest.as_str() {
             return Ok(None);
         }
         let Ok(id) = self.0.entity.parse::<Uuid>() else {
             return Ok(None);
         };
-        let mut conn = store::conn(&app(ctx).pool).await?;
-        Ok(q::find(&mut conn, id).await?.map(QualificationRequest))
+        Ok(ctx
+            .data_unchecked::<Loaders>()
+            .load_one(RequestId(id))
+            .await?
+            .map(QualificationRequest))
     }
     /// The payment the event is about, as it is now.
     async fn payment(&self, ctx: &Context<'_>) -> Result<Option<Payment>> {
-        if self.0.entity_type != crate::store::payments::ENTITY.as_str() {
+        if self.0.entity_type != Entity::Payment.as_str() {
             return Ok(None);
         }
         let Ok(id) = self.0.entity.parse::<Uuid>() else {
             return Ok(None);
         };
-        let mut conn = store::conn(&app(ctx).pool).await?;
-        Ok(crate::store::payments::find(&mut conn, id)
+        Ok(ctx
+            .data_unchecked::<Loaders>()
+            .load_one(PaymentId(id))
             .await?
             .map(Payment))
     }

@@ -7,11 +7,10 @@ use super::document::Document;
 use super::reference::{City, FieldOfStudy, Province, province};
 use crate::domain::jalali;
 use crate::domain::officer::{DegreeLevel, Gender, QualificationStatus};
-use crate::graphql::context::app;
-use crate::graphql::loaders::{CityId, FieldOfStudyId, Loaders};
+use crate::graphql::loaders::{CityId, CurrentDocumentsOfOfficer, FieldOfStudyId, Loaders};
 use crate::graphql::scalars::Date;
 use crate::policy::Access;
-use crate::store::{self, officers};
+use crate::store::officers;
 
 /// A technical officer (مسئول فنی).
 pub struct Officer {
@@ -143,8 +142,11 @@ impl Officer {
         if self.visibility != Access::Full {
             return Ok(Vec::new());
         }
-        let mut conn = store::conn(&app(ctx).pool).await?;
-        let rows = store::qualification::current_documents(&mut conn, self.row.id).await?;
+        let rows = ctx
+            .data_unchecked::<Loaders>()
+            .load_one(CurrentDocumentsOfOfficer(self.row.id))
+            .await?
+            .unwrap_or_default();
         Ok(rows.into_iter().map(Document).collect())
     }
 }

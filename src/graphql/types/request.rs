@@ -12,13 +12,12 @@ use crate::domain::officer::{DegreeLevel, DocumentKind, Gender};
 use crate::domain::qualification::{RejectionReason, RequestKind, Status};
 use crate::domain::{Role, jalali};
 use crate::error::AppError;
-use crate::graphql::context::app;
 use crate::graphql::loaders::{
-    CityId, DeficienciesOfRequest, DocumentsOfRequest, FieldOfStudyId, HistoryOfRequest, Loaders,
-    OfficerId, PaymentOfRequest, UniversityId, UserId,
+    CityId, DeficienciesOfRequest, DocumentsOfRequest, FieldOfStudyId, HistoryOfRequest,
+    LastDeficiencyReport, Loaders, OfficerId, PaymentOfRequest, UniversityId, UserId,
 };
 use crate::policy::Access;
-use crate::store::{self, qualification as q};
+use crate::store::qualification as q;
 use crate::workflow::qualification as wf;
 
 /// A qualification (NEW) or amendment request, with its proposed data.
@@ -146,8 +145,16 @@ impl QualificationRequest {
     /// deficiency report, and `documents` when documents were added or removed: what the
     /// reviewer should look at again (R5).
     async fn changes_since_deficiencies(&self, ctx: &Context<'_>) -> Result<Vec<String>> {
-        let mut conn = store::conn(&app(ctx).pool).await?;
-        Ok(wf::changes_since_deficiencies(&mut conn, &self.0).await?)
+        let loaders = ctx.data_unchecked::<Loaders>();
+        let report = loaders.load_one(LastDeficiencyReport(self.0.id)).await?;
+        let Some(report) = report else {
+            return Ok(Vec::new());
+        };
+        let documents = loaders
+            .load_one(DocumentsOfRequest(self.0.id))
+            .await?
+            .unwrap_or_default();
+        Ok(wf::changes_since(&self.0, Some(&report), &documents))
     }
 }
 

@@ -7,10 +7,10 @@ use super::distributor::Distributor;
 use super::officer::Officer;
 use super::reference::University;
 use crate::domain::Role;
-use crate::graphql::context::app;
-use crate::graphql::loaders::{DistributorId, Loaders, UniversityId};
+use crate::graphql::context::signed_in;
+use crate::graphql::loaders::{DistributorId, Loaders, OfficerOfUser, UniversityId};
 use crate::policy::Access;
-use crate::store::{self, users};
+use crate::store::users;
 
 /// A user account as the front ends show it; the second field says whether it is the
 /// signed-in user itself (only then does `officer` show the officer's profile).
@@ -45,13 +45,23 @@ impl UserAccount {
         if self.0.role != Role::Officer || !self.1 {
             return Ok(None);
         }
-        let mut conn = store::conn(&app(ctx).pool).await?;
-        Ok(crate::store::officers::by_user(&mut conn, self.0.id)
-            .await?
-            .map(|row| Officer {
+        // The signed-in caller's own officer was read with its account.
+        if let Ok(me) = signed_in(ctx).await
+            && me.user.id == self.0.id
+        {
+            return Ok(me.officer.clone().map(|row| Officer {
                 row,
                 visibility: Access::Full,
-            }))
+            }));
+        }
+        let row = ctx
+            .data_unchecked::<Loaders>()
+            .load_one(OfficerOfUser(self.0.id))
+            .await?;
+        Ok(row.map(|row| Officer {
+            row,
+            visibility: Access::Full,
+        }))
     }
     /// For a distributor's account: the distributor.
     async fn distributor(&self, ctx: &Context<'_>) -> Result<Option<Distributor>> {

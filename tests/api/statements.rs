@@ -1,0 +1,283 @@
+//! Every list field of the schema costs the same number of SQL statements at two page
+//! sizes: each root list is queried with a selection of every field reachable from its items
+//! (nested lists included), once with 2 items and once with 12. A field that queries the
+//! database once per item shows up as a difference. A root list the test does not know
+//! fails it, so a new list field comes with its row here.
+
+use crate::harness::*;
+use async_graphql::parser::types::{BaseType, Type, TypeKind, TypeSystemDefinition};
+use officer_registry::domain::Role;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::sync::atomic::Ordering;
+
+struct Field {
+    name: String,
+    ty: Type,
+    required_args: bool,
+    args: Vec<String>,
+}
+
+/// Object and interface fields by type name, and the scalar/enum type names.
+struct Sdl {
+    objects: HashMap<String, Vec<Field>>,
+}
+
+fn sdl() -> Sdl {
+    let doc = async_graphql::parser::parse_schema(officer_registry::graphql::sdl())
+        .expect("the SDL parses");
+    let mut objects = HashMap::new();
+    for def in doc.definitions {
+        if let TypeSystemDefinition::Type(t) = def
+            && let TypeKind::Object(o) = &t.node.kind
+        {
+            let fields = o
+                .fields
+                .iter()
+                .map(|f| Field {
+                    name: f.node.name.node.to_string(),
+                    ty: f.node.ty.node.clone(),
+                    required_args: f
+                        .node
+                        .arguments
+                        .iter()
+                        .any(|a| !a.node.ty.node.nullable && a.node.default_value.is_none()),
+                    args: f
+                        .node
+                        .arguments
+                        .iter()
+                        .map(|a| a.node.name.node.to_string())
+                        .collect(),
+                })
+                .collect();
+            objects.insert(t.node.name.node.to_string(), fields);
+        }
+    }
+    Sdl { objects }
+}
+
+fn named(ty: &Type) -> &str {
+    match &ty.base {
+        BaseType::Named(n) => n.as_str(),
+        BaseType::List(inner) => named(inner),
+    }
+}
+
+fn is_list(ty: &Type) -> bool {
+    matches!(ty.base, BaseType::List(_))
+}
+
+impl Sdl {
+    /// A selection of every field of `ty` reachable without arguments, `depth` object
+    /// levels deep, not re-entering a type already on the path.
+    fn selection(&self, ty: &str, depth: usize, path: &mut Vec<String>) -> String {
+        let Some(fields) = self.objects.get(ty) else {
+            return String::new(); // scalar or enum
+        };
+        path.push(ty.to_string());
+        let mut parts = Vec::new();
+        for f in fields {
+            if f.required_args || f.name.starts_with("__") {
+                continue;
+            }
+            let inner = named(&f.ty);
+            if self.objects.contains_key(inner) {
+                if depth == 0 || path.iter().any(|p| p == inner) {
+                    continue;
+                }
+                let sub = self.selection(inner, depth - 1, path);
+                if !sub.is_empty() {
+                    parts.push(format!("{} {{ {sub} }}", f.name));
+                }
+            } else {
+                parts.push(f.name.clone());
+            }
+        }
+        path.pop();
+        parts.join(" ")
+    }
+
+    /// The root lists of the schema: (field, paginated with `first`).
+    fn root_lists(&self) -> Vec<(String, bool, String)> {
+        self.objects["Query"]
+            .iter()
+            .filter(|f| is_list(&f.ty) || named(&f.ty).ends_with("Connection"))
+            .map(|f| {
+                (
+                    f.name.clone(),
+                    f.args.iter().any(|a| a == "first"),
+                    named(&f.ty).to_string(),
+                )
+            })
+            .collect()
+    }
+}
+
+/// How many more statements timing alone may cost (see the test).
+const SPLITS: u64 = 3;
+
+async fn statements(app: &TestApp, token: &str, query: &str, first: i64) -> u64 {
+    let before = app.app.queries.load(Ordering::SeqCst);
+    let resp = app.gql_as(token, query, json!({ "first": first })).await;
+    let after = app.app.queries.load(Ordering::SeqCst);
+    assert!(resp["errors"].is_null(), "{query}: {resp}");
+    let data = resp["data"].as_object().unwrap().values().next().unwrap();
+    let edges = data["edges"].as_array().map(Vec::len);
+    assert_eq!(edges, Some(first as usize), "{query}: {resp}");
+    after - before
+}
+
+/// Pays a request's fee as the officer would, through the simulator.
+async fn qualify(app: &TestApp, o: &TestOfficer, reviewer: &str) {
+    let id = crate::qualification::submitted_request(app, o, TEHRAN_CITY).await;
+    app.gql_as(
+        reviewer,
+        "mutation($id: ID!) { claimQualificationRequest(id: $id) { id } }",
+        json!({ "id": id }),
+    )
+    .await;
+    app.gql_as(
+        reviewer,
+        "mutation($id: ID!) { approveQualificationRequest(id: $id) { id } }",
+        json!({ "id": id }),
+    )
+    .await;
+    crate::payments::pay(app, o, &id).await;
+}
+
+#[tokio::test]
+async fn every_list_field_costs_the_same_at_two_page_sizes() {
+    let app = TestApp::spawn_with(|c| {
+        c.max_query_complexity = 100_000;
+        c.max_query_depth = 30;
+        c.payment_reconcile_every_secs = 3600;
+        // A window wide enough that the keys of one depth of the query, arriving through
+        // different paths a few milliseconds apart, always share a batch: the count is then
+        // the same from run to run, and any per-item query shows.
+        c.loader_batch_delay_us = 30_000;
+    })
+    .await;
+    let sdl = sdl();
+    let reviewer = app.reviewer_of(TEHRAN_UNIVERSITY).await;
+    let admin = app.login_as(Role::DirectorateAdmin).await;
+
+    // An officer with 12 requests (11 cancelled, then one that completes with its payment),
+    // and 12 files waiting in the reviewer's queue, one with a deficiency round.
+    let busy = app.register_officer().await;
+    for _ in 0..11 {
+        let r = app
+            .gql_as(
+                &busy.token,
+                "mutation { startQualificationRequest(kind: NEW) { id } }",
+                json!({}),
+            )
+            .await;
+        let id = r["data"]["startQualificationRequest"]["id"]
+            .as_str()
+            .unwrap();
+        app.gql_as(
+            &busy.token,
+            "mutation($id: ID!) { cancelQualificationRequest(id: $id) { id } }",
+            json!({ "id": id }),
+        )
+        .await;
+    }
+    qualify(&app, &busy, &reviewer).await;
+    for i in 0..12 {
+        let o = app.register_officer().await;
+        let id = crate::qualification::submitted_request(&app, &o, TEHRAN_CITY).await;
+        if i == 0 {
+            app.gql_as(
+                &reviewer,
+                "mutation($id: ID!) { claimQualificationRequest(id: $id) { id } }",
+                json!({ "id": id }),
+            )
+            .await;
+            app.gql_as(
+                &reviewer,
+                "mutation($id: ID!, $items: [DeficiencyInput!]!) { reportDeficiencies(id: $id, items: $items) { id } }",
+                json!({ "id": id, "items": [{ "field": "cityId", "description": "شهر را اصلاح کنید" }] }),
+            )
+            .await;
+        }
+    }
+
+    // Who lists what, and the arguments that select the data above.
+    let callers: HashMap<&str, (&str, &str)> = HashMap::from([
+        ("myQualificationRequests", (busy.token.as_str(), "")),
+        (
+            "reviewQueue",
+            (
+                reviewer.as_str(),
+                "status: [SUBMITTED, UNDER_REVIEW, DEFICIENT]",
+            ),
+        ),
+    ]);
+    let _ = &admin;
+    let mut checked = 0;
+    for (field, paginated, ty) in sdl.root_lists() {
+        if !paginated {
+            // Fixed reference lists (provinces, fields of study) are checked by their own
+            // statement-count test in reference.rs.
+            continue;
+        }
+        let (token, args) = callers
+            .get(field.as_str())
+            .unwrap_or_else(|| panic!("no data for the root list {field}: add its row here"));
+        let node = sdl.objects[&ty]
+            .iter()
+            .find(|f| f.name == "edges")
+            .map(|f| named(&f.ty).to_string())
+            .and_then(|edge| {
+                sdl.objects[&edge]
+                    .iter()
+                    .find(|f| f.name == "node")
+                    .map(|f| named(&f.ty).to_string())
+            })
+            .expect("a connection has edges { node }");
+        let selection = sdl.selection(&node, 4, &mut Vec::new());
+        let sep = if args.is_empty() { "" } else { ", " };
+        let query = format!(
+            "query($first: Int) {{ {field}({args}{sep}first: $first) {{ totalCount pageInfo {{ hasNextPage endCursor }} edges {{ cursor node {{ {selection} }} }} }} }}"
+        );
+        // Warm up (the first request of a caller also reads its account).
+        statements(&app, token, &query, 1).await;
+        // The loaders gather each key type into one statement per batch, but which keys
+        // share a batch depends on timing where two paths lead to one key type (a city
+        // under the proposed data and under the officer): a run may cost a statement or two
+        // more than another. A field that queried once per item would cost 10 more for 12
+        // items than for 2. So: the fewest statements of three runs at each size, which must
+        // be the same, give or take those timing splits.
+        let mut small = u64::MAX;
+        let mut large = u64::MAX;
+        for _ in 0..3 {
+            small = small.min(statements(&app, token, &query, 2).await);
+            large = large.min(statements(&app, token, &query, 12).await);
+        }
+        assert!(
+            large <= small + SPLITS,
+            "{field}: {small} statements for 2 items, {large} for 12"
+        );
+        eprintln!("{field}: {small} statements for 2 items, {large} for 12");
+        checked += 1;
+    }
+    assert!(checked >= 2, "the paginated root lists were walked");
+}
+
+/// The selection really reaches the nested lists (so the test above means something).
+#[test]
+fn the_walk_reaches_nested_lists() {
+    let sdl = sdl();
+    let sel = sdl.selection("QualificationRequest", 4, &mut Vec::new());
+    for nested in [
+        "documents",
+        "deficiencies",
+        "history",
+        "officer",
+        "payment",
+        "cities",
+    ] {
+        assert!(sel.contains(nested), "{nested} in {sel}");
+    }
+    let _: Value = json!(sel);
+}
