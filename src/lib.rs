@@ -17,6 +17,6 @@ pub mod graphql;
 pub mod http;
 pub mod integrations;
 pub mod jobs;
-pub mod policy;
+pub(crate) mod policy;
 pub mod store;
-pub mod workflow;
+pub(crate) mod workflow;

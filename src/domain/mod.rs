@@ -2,14 +2,14 @@
 
 mod text_enum;
 
-pub mod caller;
-pub mod jalali;
-pub mod normalize;
+pub(crate) mod caller;
+pub(crate) mod jalali;
+pub(crate) mod normalize;
 pub mod officer;
-pub mod patch;
+pub(crate) mod patch;
 pub mod payment;
 pub mod qualification;
-pub mod sms;
+pub(crate) mod sms;
 
 use text_enum::text_enum;
 use uuid::Uuid;

@@ -334,23 +334,6 @@ pub fn email(field: &str, s: &str) -> Result<String, FieldError> {
     Ok(format!("{local}@{}", domain.to_lowercase()))
 }
 
-/// Validates an Iranian postal code: exactly 10 digits after folding digits
-/// and removing spaces and dashes. Returns the digits.
-pub fn postal_code(field: &str, s: &str) -> Result<String, FieldError> {
-    let compact = strip_separators(&fold_digits(s));
-    if compact.is_empty() {
-        return Err(FieldError::new(field, MSG_EMPTY, MSG_EMPTY_FA));
-    }
-    if compact.len() != 10 || !compact.chars().all(|c| c.is_ascii_digit()) {
-        return Err(FieldError::new(
-            field,
-            "postal code must have 10 digits",
-            "کد پستی باید ۱۰ رقم باشد",
-        ));
-    }
-    Ok(compact)
-}
-
 /// Validates a birth certificate number (شماره شناسنامه): 1 to 10 digits after
 /// folding digits and removing spaces and dashes. Returns the digits.
 pub fn birth_certificate_number(field: &str, s: &str) -> Result<String, FieldError> {
@@ -821,19 +804,6 @@ mod tests {
         let exact = format!("a@{}.com", "d".repeat(EMAIL_MAX_CHARS - 6));
         assert_eq!(exact.chars().count(), EMAIL_MAX_CHARS);
         assert!(email("email", &exact).is_ok());
-    }
-
-    // ---- postal_code ----
-
-    #[test]
-    fn postal_code_cases() {
-        assert_eq!(postal_code("zip", "1234567890").unwrap(), "1234567890");
-        assert_eq!(postal_code("zip", "۱۲۳۴۵-۶۷۸۹۰").unwrap(), "1234567890");
-        assert_eq!(postal_code("zip", " 12345 67890 ").unwrap(), "1234567890");
-        assert!(postal_code("zip", "123456789").is_err());
-        assert!(postal_code("zip", "12345678901").is_err());
-        assert!(postal_code("zip", "12345a7890").is_err());
-        assert!(postal_code("zip", "").is_err());
     }
 
     // ---- birth_certificate_number ----

@@ -34,11 +34,6 @@ impl RequestAuth {
         }
     }
 
-    /// Whether the request carries no credentials at all.
-    pub fn is_anonymous(&self) -> bool {
-        matches!(self.authentication, Authentication::Anonymous) && !self.signed_in.initialized()
-    }
-
     /// The caller, read from the database once per request; `UNAUTHENTICATED` saying why
     /// there is none.
     pub async fn resolve(&self, app: &App) -> AppResult<&SignedIn> {

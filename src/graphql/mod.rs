@@ -1,19 +1,19 @@
 //! The GraphQL schema: one module per domain, merged into the root types.
 
-pub mod accounts;
-pub mod admin;
-pub mod cartable;
-pub mod context;
-pub mod extensions;
-pub mod guards;
-pub mod loaders;
-pub mod officers;
+pub(crate) mod accounts;
+pub(crate) mod admin;
+pub(crate) mod cartable;
+pub(crate) mod context;
+pub(crate) mod extensions;
+pub(crate) mod guards;
+pub(crate) mod loaders;
+pub(crate) mod officers;
 pub mod pagination;
-pub mod payments;
-pub mod qualification;
-pub mod reference;
-pub mod scalars;
-pub mod types;
+pub(crate) mod payments;
+pub(crate) mod qualification;
+pub(crate) mod reference;
+pub(crate) mod scalars;
+pub(crate) mod types;
 
 use async_graphql::{MergedObject, Schema};
 use std::sync::Arc;

@@ -1,6 +1,6 @@
 //! Integrations with the outside world, each behind an interface of its own.
 
-pub mod gateway;
+pub(crate) mod gateway;
 pub mod storage;
-pub mod zarinpal;
-pub mod zarinpal_sim;
+pub(crate) mod zarinpal;
+pub(crate) mod zarinpal_sim;

@@ -3,20 +3,20 @@
 //! Queries import `diesel_async::RunQueryDsl` inside this layer only (it clashes with
 //! async-graphql's `execute` when imported next to schema code).
 
-pub mod cartable;
-pub mod distributors;
+pub(crate) mod cartable;
+pub(crate) mod distributors;
 pub mod embedded;
-pub mod events;
-pub mod officers;
-pub mod outbox;
-pub mod payments;
-pub mod qualification;
-pub mod reference;
-pub mod schema;
-pub mod sessions;
-pub mod throttle;
-pub mod transition;
-pub mod users;
+pub(crate) mod events;
+pub(crate) mod officers;
+pub(crate) mod outbox;
+pub(crate) mod payments;
+pub(crate) mod qualification;
+pub(crate) mod reference;
+pub(crate) mod schema;
+pub(crate) mod sessions;
+pub(crate) mod throttle;
+pub(crate) mod transition;
+pub(crate) mod users;
 
 use anyhow::Context as _;
 use diesel::connection::InstrumentationEvent;

@@ -220,16 +220,6 @@ pub async fn update_general_info(
     .await
 }
 
-/// The user account of an officer.
-pub async fn user_of(conn: &mut AsyncPgConnection, officer_id: Uuid) -> AppResult<User> {
-    Ok(officers::table
-        .inner_join(users::table)
-        .filter(officers::id.eq(officer_id))
-        .select(User::as_select())
-        .first(conn)
-        .await?)
-}
-
 /// Locks an officer row for the rest of the transaction.
 pub async fn lock(conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<Officer> {
     Ok(officers::table

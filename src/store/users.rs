@@ -47,16 +47,6 @@ pub async fn find_by_code(conn: &mut AsyncPgConnection, code: &str) -> AppResult
         .optional()?)
 }
 
-/// Finds a user by id.
-pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<Option<User>> {
-    Ok(users::table
-        .find(id)
-        .select(User::as_select())
-        .first(conn)
-        .await
-        .optional()?)
-}
-
 /// Inserts a user; a taken user code is a `CONFLICT`.
 pub async fn insert(conn: &mut AsyncPgConnection, new: &NewUser<'_>) -> AppResult<User> {
     diesel::insert_into(users::table)
@@ -71,15 +61,6 @@ pub async fn insert(conn: &mut AsyncPgConnection, new: &NewUser<'_>) -> AppResul
                 e.into()
             }
         })
-}
-
-/// Sets a user's password hash.
-pub async fn set_password(conn: &mut AsyncPgConnection, id: Uuid, hash: &str) -> AppResult<()> {
-    diesel::update(users::table.find(id))
-        .set(users::password_hash.eq(hash))
-        .execute(conn)
-        .await?;
-    Ok(())
 }
 
 /// Users by id.
