@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use crate::app::App;
 use crate::auth;
+use crate::domain::officer::{DegreeLevel, Gender, QualificationStatus};
 use crate::domain::{self, DistributorKind, Entity, Role, normalize};
 use crate::error::AppError;
 use crate::store::{self, DbPool, distributors, events, users};
@@ -180,16 +181,24 @@ async fn demo_officer(
     let sql = if qualified {
         "INSERT INTO officers (id, user_id, national_code, birth_date, first_name, last_name, mobile, \
          gender, province_id, city_id, field_of_study_id, degree_level, qualification_status, qualified_at) \
-         VALUES ($1, $2, '0084123451', '1988-06-10', 'مریم', 'احمدی', '09121112233', 'FEMALE', 28, 2801, 1, \
-         'MASTER', 'QUALIFIED', now())"
+         VALUES ($1, $2, '0084123451', '1988-06-10', 'مریم', 'احمدی', '09121112233', $3, 28, 2801, 1, \
+         $4, $5, now())"
     } else {
         "INSERT INTO officers (id, user_id, national_code, birth_date, first_name, last_name, mobile) \
          VALUES ($1, $2, '0076229645', '1990-03-21', 'علی', 'رضایی', '09120001122')"
     };
-    diesel::sql_query(sql)
+    let query = diesel::sql_query(sql)
         .bind::<diesel::sql_types::Uuid, _>(Uuid::new_v4())
-        .bind::<diesel::sql_types::Uuid, _>(user_id)
-        .execute(conn)
-        .await?;
+        .bind::<diesel::sql_types::Uuid, _>(user_id);
+    if qualified {
+        query
+            .bind::<diesel::sql_types::Text, _>(Gender::Female)
+            .bind::<diesel::sql_types::Text, _>(DegreeLevel::Master)
+            .bind::<diesel::sql_types::Text, _>(QualificationStatus::Qualified)
+            .execute(conn)
+            .await?;
+    } else {
+        query.execute(conn).await?;
+    }
     Ok(())
 }

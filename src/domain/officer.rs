@@ -73,6 +73,20 @@ impl DocumentKind {
     }
 }
 
+text_enum! {
+    /// What happens to an officer's profile (the event log's action).
+    pub enum OfficerAction {
+        /// The officer registered.
+        Register = "REGISTER",
+        /// General info (E2) changed.
+        UpdateGeneralInfo = "UPDATE_GENERAL_INFO",
+        /// A NEW request completed: the officer is qualified.
+        Qualified = "QUALIFIED",
+        /// An AMENDMENT completed: its data applies.
+        AmendmentApplied = "AMENDMENT_APPLIED",
+    }
+}
+
 /// General info (E2): the items an officer changes without review.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]

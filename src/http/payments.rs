@@ -7,6 +7,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::AppState;
+use crate::domain::payment::PaymentStatus;
 use crate::workflow::payments::Settlement;
 
 /// Query of the callback, as Zarinpal sends it.
@@ -40,20 +41,25 @@ pub async fn callback(State(state): State<AppState>, Query(q): Query<CallbackQue
     };
     match settled {
         Ok(Settlement::Paid(p)) => Redirect::to(&format!(
-            "{base}{sep}status=PAID&paymentId={}&requestId={}&referenceId={}",
+            "{base}{sep}status={}&paymentId={}&requestId={}&referenceId={}",
+            PaymentStatus::Paid.as_str(),
             p.id,
             p.request_id,
             p.reference_id.unwrap_or_default()
         ))
         .into_response(),
         Ok(Settlement::Failed(p)) => Redirect::to(&format!(
-            "{base}{sep}status=FAILED&paymentId={}&requestId={}",
-            p.id, p.request_id
+            "{base}{sep}status={}&paymentId={}&requestId={}",
+            PaymentStatus::Failed.as_str(),
+            p.id,
+            p.request_id
         ))
         .into_response(),
         Ok(Settlement::Pending(p)) => Redirect::to(&format!(
-            "{base}{sep}status=PENDING&paymentId={}&requestId={}",
-            p.id, p.request_id
+            "{base}{sep}status={}&paymentId={}&requestId={}",
+            PaymentStatus::Pending.as_str(),
+            p.id,
+            p.request_id
         ))
         .into_response(),
         Ok(Settlement::Unknown) => {
@@ -77,8 +83,8 @@ pub struct ResultQuery {
 
 /// A plain page telling the officer how the payment ended.
 pub async fn result(Query(q): Query<ResultQuery>) -> Response {
-    let (title, text) = match q.status.as_deref() {
-        Some("PAID") => (
+    let (title, text) = match q.status.as_deref().and_then(PaymentStatus::parse) {
+        Some(PaymentStatus::Paid) => (
             "پرداخت موفق",
             format!(
                 "هزینه بررسی پرداخت شد. شماره پیگیری: {}",
@@ -89,7 +95,7 @@ pub async fn result(Query(q): Query<ResultQuery>) -> Response {
                     .collect::<String>()
             ),
         ),
-        Some("PENDING") => (
+        Some(PaymentStatus::Pending) => (
             "در انتظار تأیید بانک",
             "نتیجه پرداخت هنوز از بانک دریافت نشده است؛ وضعیت درخواست را به‌زودی دوباره ببینید.".to_string(),
         ),

@@ -8,7 +8,9 @@ use uuid::Uuid;
 use super::events::{self, NewEvent};
 use super::schema::{officers, qualification_requests, users};
 use super::users::{NewUser, User};
-use crate::domain::officer::{DegreeLevel, Gender, GeneralInfoPatch, QualificationStatus};
+use crate::domain::officer::{
+    DegreeLevel, Gender, GeneralInfoPatch, OfficerAction, QualificationStatus,
+};
 use crate::domain::qualification::Status;
 use crate::domain::{Actor, Entity, Role};
 use crate::error::{AppError, AppResult};
@@ -98,7 +100,7 @@ pub async fn register(
                 Some((user.id, Role::Officer)),
                 Entity::Officer,
                 officer.id,
-                "REGISTER",
+                OfficerAction::Register.as_str(),
             )
             .with_data(serde_json::json!({ "userCode": user.user_code, "clientAddr": client_addr }))
             .for_cartables(Some(officer.id), None),
@@ -210,7 +212,7 @@ pub async fn update_general_info(
             .await?;
         events::append(
             conn,
-            NewEvent::new(actor.logged(), Entity::Officer, officer_id, "UPDATE_GENERAL_INFO")
+            NewEvent::new(actor.logged(), Entity::Officer, officer_id, OfficerAction::UpdateGeneralInfo.as_str())
                 .with_data(serde_json::to_value(&patch).unwrap_or_default())
                 .for_cartables(Some(officer_id), None),
         )

@@ -19,12 +19,7 @@ impl Payment {
     }
     /// Where the attempt stands.
     async fn status(&self) -> PaymentStatus {
-        match self.0.status.as_str() {
-            "PAID" => PaymentStatus::Paid,
-            "FAILED" => PaymentStatus::Failed,
-            "EXPIRED" => PaymentStatus::Expired,
-            _ => PaymentStatus::Pending,
-        }
+        self.0.status
     }
     /// Amount in Rials (the fee fixed at approval).
     async fn amount_rials(&self) -> Result<i32> {

@@ -3,6 +3,7 @@
 use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
 
+use crate::domain::officer::OfficerAction;
 use crate::domain::qualification::{Action, Party, RequestKind, transition};
 use crate::domain::{Actor, Entity};
 use crate::error::{AppError, AppResult};
@@ -63,13 +64,13 @@ async fn apply_to_officer(conn: &mut AsyncPgConnection, req: &Request) -> AppRes
         updated = officers::qualify(conn, officer.id).await?;
     }
     let action = if qualify {
-        "QUALIFIED"
+        OfficerAction::Qualified
     } else {
-        "AMENDMENT_APPLIED"
+        OfficerAction::AmendmentApplied
     };
     events::append(
         conn,
-        NewEvent::new(None, Entity::Officer, officer.id, action)
+        NewEvent::new(None, Entity::Officer, officer.id, action.as_str())
             .with_data(serde_json::json!({ "requestId": req.id }))
             .for_cartables(Some(officer.id), None),
     )
