@@ -1,5 +1,6 @@
 //! Integrations with the outside world, each behind an interface of its own.
 
+pub mod kavenegar;
 pub mod sms;
 pub mod storage;
 pub mod zarinpal;
