@@ -1,0 +1,2 @@
+DROP TABLE kavenegar_simulator_settings;
+DROP TABLE kavenegar_simulator_messages;
