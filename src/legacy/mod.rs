@@ -6,7 +6,8 @@
 //! - [`dates`]: Jalali dates and times (Asia/Tehran) to chrono values;
 //! - [`names`]: province, city and field-of-study names matched against reference data;
 //! - [`passwords`]: the old ASP.NET hashes, and how `users.password_hash` keeps them until
-//!   the first login upgrades them to argon2id.
+//!   the first login upgrades them to argon2id;
+//! - [`generate`]: realistic exports of any size, for tests and benchmarks.
 //!
 //! [`ExportValidator`] strings the checks together for the caller that writes the rows:
 //!
@@ -26,6 +27,7 @@
 //! ```
 
 pub mod dates;
+pub mod generate;
 pub mod names;
 pub mod passwords;
 pub mod reader;

@@ -1,10 +1,11 @@
-//! Tests of the whole pure half: the sample export of `tests/fixtures/legacy` and the row
-//! rules.
+//! Tests of the whole pure half: the sample export of `tests/fixtures/legacy`, generated
+//! exports, and the row rules.
 
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, NaiveDate, Utc};
 
+use super::generate::{self, GenerateSpec};
 use super::passwords::{self, LegacyFormat};
 use super::reader::{LegacyFile, LegacyReader, RawRecord};
 use super::rows::{self, CrossChecks, RefusalCode};
@@ -239,6 +240,120 @@ fn legacy_fixture_passwords_verify_and_store() {
     for f in LegacyFormat::ALL {
         assert!(formats.contains(&f), "{f:?}");
     }
+}
+
+// ---- generated exports ----
+
+fn temp_dir(name: &str) -> PathBuf {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    std::env::temp_dir().join(format!("legacy-{name}-{}-{nanos}", std::process::id()))
+}
+
+#[test]
+fn legacy_generated_export_matches_its_expectations() {
+    let dir = temp_dir("generated");
+    let spec = GenerateSpec::with_officers(2_000);
+    let started = std::time::Instant::now();
+    let expected = generate::generate(&dir, &spec).unwrap();
+    let took = started.elapsed();
+    let out = validate(&dir);
+    let got = codes(&out.refusals);
+    let want: Vec<_> = expected
+        .refusals
+        .iter()
+        .map(|e| (e.file, e.line, e.code))
+        .collect();
+    let unexpected: Vec<_> = out
+        .refusals
+        .iter()
+        .filter(|r| !want.contains(&(r.file, r.line, r.reason_code)))
+        .map(Refusal::describe)
+        .take(5)
+        .collect();
+    assert!(unexpected.is_empty(), "{unexpected:#?}");
+    assert_eq!(got, want);
+    assert_eq!(out.officers.len(), expected.good_officers);
+    assert_eq!(out.distributors.len(), expected.good_distributors);
+    assert_eq!(out.assignments.len(), expected.good_assignments);
+    assert_eq!(expected.good_officers + 40, 2_000);
+    assert!(expected.good_assignments > 900);
+    // every kind of bad officer row, and the other files' bad rows
+    for code in [
+        RefusalCode::InvalidNationalCode,
+        RefusalCode::InvalidDate,
+        RefusalCode::UnknownProvince,
+        RefusalCode::InvalidMobile,
+        RefusalCode::UnknownPasswordFormat,
+        RefusalCode::DuplicateUserCode,
+        RefusalCode::MissingField,
+        RefusalCode::InvalidBirthDate,
+        RefusalCode::DuplicateNationalId,
+        RefusalCode::DuplicateAssignment,
+    ] {
+        assert!(got.iter().any(|(_, _, c)| *c == code), "{code:?}");
+    }
+    // the sample accounts log in
+    for f in LegacyFormat::ALL {
+        assert!(expected.samples.iter().any(|s| s.format == f), "{f:?}");
+    }
+    for sample in &expected.samples {
+        let password = match sample.file {
+            LegacyFile::Officers => out
+                .officers
+                .iter()
+                .find(|(o, _)| o.user_code == sample.user_code)
+                .map(|(o, _)| &o.password),
+            _ => out
+                .distributors
+                .iter()
+                .find(|(d, _)| d.user_code == sample.user_code)
+                .map(|(d, _)| &d.password),
+        }
+        .unwrap();
+        assert_eq!(password.format, sample.format);
+        assert!(password.verify(&sample.password), "{sample:?}");
+    }
+    // physical lines account for the multi-line addresses
+    let last = out.officers.last().unwrap().0.line;
+    assert!(last > 2_000, "{last}");
+    // writing is fast enough for 100,000 rows (a generous bound for unoptimised builds)
+    assert!(took.as_secs() < 30, "{took:?}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn legacy_generate_is_deterministic_and_checks_its_spec() {
+    let (a, b) = (temp_dir("det-a"), temp_dir("det-b"));
+    let spec = GenerateSpec {
+        officers: 60,
+        distributors: 3,
+        assignments: 20,
+        bad_every: 0,
+        seed: 7,
+    };
+    let ea = generate::generate(&a, &spec).unwrap();
+    let eb = generate::generate(&b, &spec).unwrap();
+    assert_eq!(ea, eb);
+    assert!(ea.refusals.is_empty());
+    assert_eq!(ea.good_officers, 60);
+    for file in LegacyFile::ALL {
+        let fa = std::fs::read(a.join(file.file_name())).unwrap();
+        let fb = std::fs::read(b.join(file.file_name())).unwrap();
+        assert_eq!(fa, fb);
+        assert!(fa.starts_with("\u{FEFF}".as_bytes()));
+        assert!(fa.windows(2).any(|w| w == b"\r\n"));
+    }
+    assert!(validate(&a).refusals.is_empty());
+    let bad = GenerateSpec {
+        bad_every: 1,
+        ..spec
+    };
+    assert!(generate::generate(&a, &bad).is_err());
+    std::fs::remove_dir_all(&a).unwrap();
+    std::fs::remove_dir_all(&b).unwrap();
 }
 
 // ---- row rules ----
