@@ -4,7 +4,8 @@
 //! Layers, top to bottom:
 //! - [`http`] and [`graphql`]: adapters (routes, schema, guards, loaders, limits);
 //! - [`domain`]: rules, validation and state machines, with no I/O;
-//! - [`store`]: diesel models, queries and transactions on PostgreSQL.
+//! - [`store`]: diesel models, queries and transactions on PostgreSQL;
+//! - [`legacy`]: reading and checking the old system's export (`import-legacy`), no I/O but files.
 
 pub mod app;
 pub mod auth;
@@ -17,6 +18,7 @@ pub mod graphql;
 pub mod http;
 pub mod integrations;
 pub mod jobs;
+pub mod legacy;
 pub(crate) mod policy;
 pub mod store;
 pub(crate) mod workflow;
