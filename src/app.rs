@@ -11,6 +11,7 @@ use crate::integrations::storage::DocumentStore;
 use crate::integrations::zarinpal::Zarinpal;
 use crate::store::{self, DbPool, embedded};
 use crate::workflow::accounts::Sessions;
+use crate::workflow::cooperation::CooperationSettings;
 use crate::workflow::documents::Documents;
 use crate::workflow::payments::Payments;
 
@@ -108,6 +109,14 @@ impl App {
             max_failures_per_user: self.config.login_max_failures_per_user,
             max_failures_per_addr: self.config.login_max_failures_per_addr,
             window_secs: self.config.login_window_secs,
+        }
+    }
+
+    /// The settings of the cooperation rules.
+    pub(crate) fn cooperation(&self) -> CooperationSettings {
+        CooperationSettings {
+            expiry_days: self.config.cooperation_expiry_days,
+            max_active_contracts: self.config.max_active_contracts_per_officer,
         }
     }
 

@@ -70,8 +70,8 @@ impl Notice {
     }
 }
 
-impl From<crate::store::qualification::Event> for Notice {
-    fn from(e: crate::store::qualification::Event) -> Self {
+impl From<crate::store::events::Event> for Notice {
+    fn from(e: crate::store::events::Event) -> Self {
         Self {
             id: e.id,
             at: e.occurred_at,

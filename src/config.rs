@@ -183,6 +183,22 @@ pub struct Config {
     #[arg(long, env = "PAYMENT_RECONCILE_EVERY_SECS", default_value_t = 60)]
     pub payment_reconcile_every_secs: u64,
 
+    /// Days an officer has to answer a cooperation request before it expires.
+    #[arg(long, env = "COOPERATION_EXPIRY_DAYS", default_value_t = 14)]
+    pub cooperation_expiry_days: i64,
+
+    /// How often the expiry of unanswered cooperation requests runs, in seconds.
+    #[arg(long, env = "COOPERATION_EXPIRY_EVERY_SECS", default_value_t = 60)]
+    pub cooperation_expiry_every_secs: u64,
+
+    /// How many active contracts one officer may hold at once (the one-unit rule).
+    #[arg(long, env = "MAX_ACTIVE_CONTRACTS_PER_OFFICER", default_value_t = 1)]
+    pub max_active_contracts_per_officer: i64,
+
+    /// Public verifications (`verifyOfficer`) per client address per minute.
+    #[arg(long, env = "VERIFY_MAX_PER_MINUTE", default_value_t = 30)]
+    pub verify_max_per_minute: i32,
+
     /// How long a request's data loaders gather keys before querying them together, in
     /// microseconds.
     #[arg(long, env = "LOADER_BATCH_DELAY_US", default_value_t = 1000)]

@@ -13,6 +13,7 @@
 
 use uuid::Uuid;
 
+use crate::domain::cooperation::CooperationParty;
 use crate::domain::qualification::{Assignee, Party};
 use crate::domain::{Caller, Parties, Role};
 
@@ -30,16 +31,8 @@ pub enum Object {
     /// An event announced on `cartableEvents`.
     CartableNotice,
     /// A distributor's proposal of an officer for a branch.
-    #[cfg_attr(
-        not(test),
-        expect(dead_code, reason = "room for the cooperation workflow, next to land")
-    )]
     CooperationRequest,
     /// A working relationship of an officer with a branch.
-    #[cfg_attr(
-        not(test),
-        expect(dead_code, reason = "room for the cooperation workflow, next to land")
-    )]
     Contract,
     /// An officer's termination of a contract.
     #[cfg_attr(
@@ -200,6 +193,16 @@ pub fn qualification_party(caller: &Caller, assigned_reviewer: Option<Uuid>) -> 
     }
 }
 
+/// Who a caller is to a cooperation request's state machine (having seen it).
+pub fn cooperation_party(caller: &Caller) -> CooperationParty {
+    match caller.role {
+        Role::Officer => CooperationParty::Officer,
+        Role::Distributor => CooperationParty::Distributor,
+        Role::UniversityReviewer => CooperationParty::Reviewer,
+        Role::DirectorateAdmin => CooperationParty::Admin,
+    }
+}
+
 /// Who may run a root field of the schema.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Callers {
@@ -214,6 +217,7 @@ pub enum Callers {
 const OFFICER: Callers = Callers::Roles(&[Role::Officer]);
 const REVIEWER: Callers = Callers::Roles(&[Role::UniversityReviewer]);
 const ADMIN: Callers = Callers::Roles(&[Role::DirectorateAdmin]);
+const DISTRIBUTOR: Callers = Callers::Roles(&[Role::Distributor]);
 
 /// Every root field of the schema (queries, mutations, subscriptions) and who may run it.
 /// A test checks that the schema and this list name the same fields.
@@ -227,6 +231,15 @@ pub const OPERATIONS: &[(&str, Callers)] = &[
     ("myQualificationRequests", OFFICER),
     ("reviewQueue", REVIEWER),
     ("payment", Callers::SignedIn),
+    ("cooperationRequests", Callers::SignedIn),
+    ("cooperationRequest", Callers::SignedIn),
+    ("contract", Callers::SignedIn),
+    ("contracts", Callers::SignedIn),
+    (
+        "branches",
+        Callers::Roles(&[Role::Distributor, Role::DirectorateAdmin]),
+    ),
+    ("verifyOfficer", Callers::Anyone),
     // Mutations
     ("registerOfficer", Callers::Anyone),
     ("login", Callers::Anyone),
@@ -245,6 +258,14 @@ pub const OPERATIONS: &[(&str, Callers)] = &[
     ("approveQualificationRequest", REVIEWER),
     ("rejectQualificationRequest", REVIEWER),
     ("startPayment", OFFICER),
+    ("createBranch", DISTRIBUTOR),
+    ("proposeTechnicalOfficer", DISTRIBUTOR),
+    ("withdrawCooperationRequest", DISTRIBUTOR),
+    ("acceptCooperationRequest", OFFICER),
+    ("declineCooperationRequest", OFFICER),
+    ("approveCooperationRequest", REVIEWER),
+    ("rejectCooperationRequest", REVIEWER),
+    ("releaseTechnicalOfficer", DISTRIBUTOR),
     ("createStaffAccount", ADMIN),
     ("createDistributor", ADMIN),
     ("setFieldOfStudyEligibility", ADMIN),

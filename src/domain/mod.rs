@@ -3,6 +3,7 @@
 mod text_enum;
 
 pub(crate) mod caller;
+pub mod cooperation;
 pub(crate) mod jalali;
 pub(crate) mod normalize;
 pub mod officer;
@@ -85,6 +86,12 @@ text_enum! {
         FieldOfStudy = "field_of_study",
         /// The review-fee schedule.
         ReviewFee = "review_fee",
+        /// A branch of a distributor.
+        Branch = "branch",
+        /// A distributor's proposal of an officer for a branch.
+        CooperationRequest = "cooperation_request",
+        /// An officer's working relationship with a branch.
+        Contract = "contract",
     }
 }
 

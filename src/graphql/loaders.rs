@@ -5,10 +5,12 @@ use async_graphql::dataloader::{DataLoader, Loader};
 use std::collections::HashMap;
 use uuid::Uuid;
 
+use crate::domain::Entity;
 use crate::domain::payment::PaymentStatus;
 use crate::error::AppError;
 use crate::store::{
-    self, DbPool, distributors, officers, payments, qualification, reference, users,
+    self, DbPool, cooperation, distributors, events, officers, payments, qualification, reference,
+    users,
 };
 
 /// The loader of the request; one instance serves every key type below.
@@ -72,9 +74,9 @@ pub struct DeficienciesOfRequest(pub Uuid);
 /// Key: the latest payment attempt of a request.
 #[derive(Clone, Copy, Hash, PartialEq, Eq)]
 pub struct PaymentOfRequest(pub Uuid);
-/// Key: the history of a request.
+/// Key: the history of an object (a request, a cooperation request, ...).
 #[derive(Clone, Copy, Hash, PartialEq, Eq)]
-pub struct HistoryOfRequest(pub Uuid);
+pub struct HistoryOf(pub Entity, pub Uuid);
 
 /// Key: the documents of an officer's file.
 #[derive(Clone, Copy, Hash, PartialEq, Eq)]
@@ -91,6 +93,19 @@ pub struct RequestId(pub Uuid);
 /// Key: a payment by id.
 #[derive(Clone, Copy, Hash, PartialEq, Eq)]
 pub struct PaymentId(pub Uuid);
+
+/// Key: a branch by id.
+#[derive(Clone, Copy, Hash, PartialEq, Eq)]
+pub struct BranchId(pub Uuid);
+/// Key: the active contract of a branch.
+#[derive(Clone, Copy, Hash, PartialEq, Eq)]
+pub struct ActiveContractOfBranch(pub Uuid);
+/// Key: a cooperation request by id.
+#[derive(Clone, Copy, Hash, PartialEq, Eq)]
+pub struct CooperationRequestId(pub Uuid);
+/// Key: a contract by id.
+#[derive(Clone, Copy, Hash, PartialEq, Eq)]
+pub struct ContractId(pub Uuid);
 
 type LoadResult<K, V> = Result<HashMap<K, V>, async_graphql::Error>;
 
@@ -265,18 +280,29 @@ impl Loader<DeficienciesOfRequest> for StoreLoader {
     }
 }
 
-impl Loader<HistoryOfRequest> for StoreLoader {
-    type Value = Vec<qualification::Event>;
+impl Loader<HistoryOf> for StoreLoader {
+    type Value = Vec<events::Event>;
     type Error = async_graphql::Error;
-    async fn load(&self, keys: &[HistoryOfRequest]) -> LoadResult<HistoryOfRequest, Self::Value> {
+    async fn load(&self, keys: &[HistoryOf]) -> LoadResult<HistoryOf, Self::Value> {
         let mut conn = store::conn(&self.pool).await.map_err(err)?;
-        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
-        let rows = qualification::history_of(&mut conn, &ids)
-            .await
-            .map_err(err)?;
-        Ok(group(keys, rows, |r| {
-            HistoryOfRequest(r.entity_id.parse().unwrap_or_default())
-        }))
+        let mut map: HashMap<HistoryOf, Vec<events::Event>> =
+            keys.iter().map(|k| (*k, Vec::new())).collect();
+        // One statement per kind of object in the batch (usually one).
+        let mut entities: Vec<Entity> = keys.iter().map(|k| k.0).collect();
+        entities.sort();
+        entities.dedup();
+        for entity in entities {
+            let ids: Vec<Uuid> = keys.iter().filter(|k| k.0 == entity).map(|k| k.1).collect();
+            for row in events::history_of(&mut conn, entity, &ids)
+                .await
+                .map_err(err)?
+            {
+                if let Ok(id) = row.entity_id.parse() {
+                    map.entry(HistoryOf(entity, id)).or_default().push(row);
+                }
+            }
+        }
+        Ok(map)
     }
 }
 
@@ -336,7 +362,7 @@ impl Loader<OfficerOfUser> for StoreLoader {
 }
 
 impl Loader<LastDeficiencyReport> for StoreLoader {
-    type Value = qualification::Event;
+    type Value = events::Event;
     type Error = async_graphql::Error;
     async fn load(
         &self,
@@ -377,6 +403,68 @@ impl Loader<PaymentId> for StoreLoader {
         let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
         let rows = payments::by_ids(&mut conn, &ids).await.map_err(err)?;
         Ok(rows.into_iter().map(|r| (PaymentId(r.id), r)).collect())
+    }
+}
+
+impl Loader<BranchId> for StoreLoader {
+    type Value = distributors::Branch;
+    type Error = async_graphql::Error;
+    async fn load(&self, keys: &[BranchId]) -> LoadResult<BranchId, Self::Value> {
+        let mut conn = store::conn(&self.pool).await.map_err(err)?;
+        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+        let rows = distributors::branches_by_ids(&mut conn, &ids)
+            .await
+            .map_err(err)?;
+        Ok(rows.into_iter().map(|r| (BranchId(r.id), r)).collect())
+    }
+}
+
+impl Loader<ActiveContractOfBranch> for StoreLoader {
+    type Value = cooperation::Contract;
+    type Error = async_graphql::Error;
+    async fn load(
+        &self,
+        keys: &[ActiveContractOfBranch],
+    ) -> LoadResult<ActiveContractOfBranch, Self::Value> {
+        let mut conn = store::conn(&self.pool).await.map_err(err)?;
+        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+        let rows = cooperation::active_of_branches(&mut conn, &ids)
+            .await
+            .map_err(err)?;
+        Ok(rows
+            .into_iter()
+            .map(|r| (ActiveContractOfBranch(r.branch_id), r))
+            .collect())
+    }
+}
+
+impl Loader<CooperationRequestId> for StoreLoader {
+    type Value = cooperation::CooperationRequest;
+    type Error = async_graphql::Error;
+    async fn load(
+        &self,
+        keys: &[CooperationRequestId],
+    ) -> LoadResult<CooperationRequestId, Self::Value> {
+        let mut conn = store::conn(&self.pool).await.map_err(err)?;
+        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+        let rows = cooperation::by_ids(&mut conn, &ids).await.map_err(err)?;
+        Ok(rows
+            .into_iter()
+            .map(|r| (CooperationRequestId(r.id), r))
+            .collect())
+    }
+}
+
+impl Loader<ContractId> for StoreLoader {
+    type Value = cooperation::Contract;
+    type Error = async_graphql::Error;
+    async fn load(&self, keys: &[ContractId]) -> LoadResult<ContractId, Self::Value> {
+        let mut conn = store::conn(&self.pool).await.map_err(err)?;
+        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+        let rows = cooperation::contracts_by_ids(&mut conn, &ids)
+            .await
+            .map_err(err)?;
+        Ok(rows.into_iter().map(|r| (ContractId(r.id), r)).collect())
     }
 }
 

@@ -4,6 +4,8 @@ pub(crate) mod accounts;
 pub(crate) mod admin;
 pub(crate) mod cartable;
 pub(crate) mod context;
+pub(crate) mod cooperation;
+pub(crate) mod distributors;
 pub(crate) mod extensions;
 pub(crate) mod guards;
 pub(crate) mod loaders;
@@ -30,6 +32,8 @@ pub struct QueryRoot(
     officers::OfficersQuery,
     qualification::QualificationQuery,
     payments::PaymentsQuery,
+    cooperation::CooperationQuery,
+    distributors::DistributorsQuery,
 );
 
 /// Root mutation.
@@ -40,6 +44,8 @@ pub struct MutationRoot(
     officers::OfficersMutation,
     qualification::QualificationMutation,
     payments::PaymentsMutation,
+    distributors::DistributorsMutation,
+    cooperation::CooperationMutation,
     admin::AdminMutation,
     admin::AdminReferenceMutation,
 );

@@ -2,15 +2,17 @@
 
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject};
 
-use super::context::{ClientAddr, app, caller};
+use super::context::{ClientAddr, app, caller, client_addr};
 use super::reference::patch;
 use super::scalars::Date;
 use super::types::officer::Officer;
+use super::types::verification::OfficerVerification;
 use crate::domain::officer::{Gender, GeneralInfoPatch};
 use crate::error::AppError;
 use crate::policy::Access;
 use crate::store::{self};
 use crate::workflow::officers as wf;
+use crate::workflow::verification;
 
 /// What `registerOfficer` returns.
 #[derive(SimpleObject)]
@@ -80,8 +82,31 @@ pub struct OfficersQuery;
 
 #[Object]
 impl OfficersQuery {
+    /// Public verification of a national code (Persian digits accepted): the qualification
+    /// status, the name masked and the distributors of the officer's active contracts, for a
+    /// QUALIFIED officer; `null` for any other code (unknown, invalid or not qualified look
+    /// the same). Throttled per client address (`RATE_LIMITED`).
+    async fn verify_officer(
+        &self,
+        ctx: &Context<'_>,
+        national_code: String,
+    ) -> Result<Option<OfficerVerification>> {
+        let app = app(ctx);
+        let addr = client_addr(ctx);
+        let mut conn = store::conn(&app.pool).await?;
+        let found = verification::verify(
+            &mut conn,
+            &national_code,
+            &addr,
+            app.config.verify_max_per_minute,
+        )
+        .await?;
+        Ok(found.map(Into::into))
+    }
+
     /// An officer, to those who may see it: the officer, reviewers of a university that has one
-    /// of the officer's requests, admins. `NOT_FOUND` for anyone else.
+    /// of the officer's requests, admins, and a distributor through one of its cooperation
+    /// requests or contracts (only what a branch needs). `NOT_FOUND` for anyone else.
     async fn officer(&self, ctx: &Context<'_>, id: ID) -> Result<Officer> {
         let caller = caller(ctx).await?;
         let id = id

@@ -54,3 +54,33 @@ fn decode(cursor: &str) -> AppResult<(DateTime<Utc>, Uuid)> {
     let t = DateTime::from_timestamp_micros(micros.parse().map_err(|_| bad())?).ok_or_else(bad)?;
     Ok((t, id.parse().map_err(|_| bad())?))
 }
+
+/// Count of all items, beside the page.
+#[derive(async_graphql::SimpleObject)]
+pub struct Total {
+    /// Number of items in the whole list.
+    pub total_count: i64,
+}
+
+/// A connection of one page of `rows` (fetched with one row more than the page, to know
+/// whether there is a next page), each turned into its node.
+pub fn connection<R, N: async_graphql::OutputType>(
+    rows: Vec<R>,
+    total: i64,
+    page: &Page,
+    cursor: impl Fn(&R) -> String,
+    node: impl Fn(R) -> N,
+) -> async_graphql::connection::Connection<String, N, Total> {
+    let has_next = rows.len() as i64 > page.first;
+    let mut c = async_graphql::connection::Connection::with_additional_fields(
+        page.after.is_some(),
+        has_next,
+        Total { total_count: total },
+    );
+    c.edges.extend(
+        rows.into_iter()
+            .take(page.first as usize)
+            .map(|r| async_graphql::connection::Edge::new(cursor(&r), node(r))),
+    );
+    c
+}

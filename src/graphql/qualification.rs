@@ -1,13 +1,11 @@
 //! Qualification requests: the officer's tracking, the reviewer's cartable, the workflow.
 
-use async_graphql::connection::{Connection, Edge};
-use async_graphql::{
-    Context, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject, Upload,
-};
+use async_graphql::connection::Connection;
+use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result, Upload};
 use uuid::Uuid;
 
 use super::context::{app, caller};
-use super::pagination::{Page, encode};
+use super::pagination::{Page, Total, connection, encode};
 use super::reference::{patch, ref_patch};
 use super::types::document::Document;
 use super::types::request::QualificationRequest;
@@ -18,35 +16,8 @@ use crate::policy::{self, Object};
 use crate::store::{self, qualification as q};
 use crate::workflow::qualification as wf;
 
-/// Count of all items, beside the page.
-#[derive(SimpleObject)]
-pub struct Total {
-    /// Number of items in the whole list.
-    pub total_count: i64,
-}
-
 /// A page of requests.
 pub type RequestConnection = Connection<String, QualificationRequest, Total>;
-
-fn connection(
-    rows: Vec<q::Request>,
-    total: i64,
-    page: &Page,
-    cursor: impl Fn(&q::Request) -> String,
-) -> RequestConnection {
-    let has_next = rows.len() as i64 > page.first;
-    let mut c = Connection::with_additional_fields(
-        page.after.is_some(),
-        has_next,
-        Total { total_count: total },
-    );
-    c.edges.extend(
-        rows.into_iter()
-            .take(page.first as usize)
-            .map(|r| Edge::new(cursor(&r), QualificationRequest(r))),
-    );
-    c
-}
 
 /// Proposed data (E3 and E2 items). An omitted field stays as it is; `null` clears it
 /// (not the names or the mobile).
@@ -152,9 +123,13 @@ impl QualificationQuery {
         let mut conn = store::conn(&app(ctx).pool).await?;
         let (rows, total) =
             q::list_for_officer(&mut conn, officer, page.after, page.first + 1).await?;
-        Ok(connection(rows, total, &page, |r| {
-            encode(r.created_at, r.id)
-        }))
+        Ok(connection(
+            rows,
+            total,
+            &page,
+            |r| encode(r.created_at, r.id),
+            QualificationRequest,
+        ))
     }
 
     /// The reviewer's cartable: the own university's requests, by default those waiting
@@ -176,9 +151,13 @@ impl QualificationQuery {
         let mut conn = store::conn(&app(ctx).pool).await?;
         let (rows, total) =
             q::review_queue(&mut conn, university, &statuses, page.after, page.first + 1).await?;
-        Ok(connection(rows, total, &page, |r| {
-            encode(r.submitted_at.unwrap_or(r.created_at), r.id)
-        }))
+        Ok(connection(
+            rows,
+            total,
+            &page,
+            |r| encode(r.submitted_at.unwrap_or(r.created_at), r.id),
+            QualificationRequest,
+        ))
     }
 }
 

@@ -3,6 +3,7 @@
 //! (later the SMS sender and the expiry of cooperation requests). Every instance runs its
 //! own; the jobs are safe to run on several instances at once.
 
+mod cooperation;
 mod payments;
 
 use std::sync::Arc;
@@ -30,6 +31,10 @@ pub fn start(app: &Arc<App>) -> Jobs {
         }
     }));
     handles.push(tokio::spawn(payments::reconcile_loop(
+        app.clone(),
+        stop.clone(),
+    )));
+    handles.push(tokio::spawn(cooperation::expiry_loop(
         app.clone(),
         stop.clone(),
     )));

@@ -3,7 +3,7 @@
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
-use super::qualification::Event;
+use super::events::Event;
 use super::schema::events;
 use crate::error::AppResult;
 use crate::policy::Scope;

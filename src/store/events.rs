@@ -1,5 +1,6 @@
 //! The append-only event log.
 
+use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
@@ -7,6 +8,26 @@ use uuid::Uuid;
 use super::schema::events;
 use crate::domain::{Entity, Role};
 use crate::error::AppResult;
+
+/// An event as stored.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = events)]
+pub struct Event {
+    pub id: i64,
+    pub occurred_at: DateTime<Utc>,
+    pub actor_user_id: Option<Uuid>,
+    pub actor_role: Option<Role>,
+    pub entity_type: Entity,
+    pub entity_id: String,
+    pub action: String,
+    pub from_status: Option<String>,
+    pub to_status: Option<String>,
+    pub note: Option<String>,
+    pub data: serde_json::Value,
+    pub officer_id: Option<Uuid>,
+    pub university_id: Option<i32>,
+    pub distributor_id: Option<Uuid>,
+}
 
 /// An event to append.
 #[derive(Debug, Insertable)]
@@ -75,4 +96,20 @@ pub async fn append(conn: &mut AsyncPgConnection, event: NewEvent) -> AppResult<
         .execute(conn)
         .await?;
     Ok(())
+}
+
+/// The history of some objects of one kind, oldest first.
+pub async fn history_of(
+    conn: &mut AsyncPgConnection,
+    entity: Entity,
+    ids: &[Uuid],
+) -> AppResult<Vec<Event>> {
+    let ids: Vec<String> = ids.iter().map(Uuid::to_string).collect();
+    Ok(events::table
+        .filter(events::entity_type.eq(entity))
+        .filter(events::entity_id.eq_any(ids))
+        .order(events::id)
+        .select(Event::as_select())
+        .load(conn)
+        .await?)
 }

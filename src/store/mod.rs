@@ -4,6 +4,7 @@
 //! async-graphql's `execute` when imported next to schema code).
 
 pub(crate) mod cartable;
+pub(crate) mod cooperation;
 pub(crate) mod distributors;
 pub mod embedded;
 pub(crate) mod events;

@@ -139,6 +139,19 @@ pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<Option<Of
         .optional()?)
 }
 
+/// The officer of a national code.
+pub async fn by_national_code(
+    conn: &mut AsyncPgConnection,
+    national_code: &str,
+) -> AppResult<Option<Officer>> {
+    Ok(officers::table
+        .filter(officers::national_code.eq(national_code))
+        .select(Officer::as_select())
+        .first(conn)
+        .await
+        .optional()?)
+}
+
 /// Whether a university has (or had) one of the officer's requests: its reviewers may then
 /// read the officer.
 pub async fn routed_to_university(

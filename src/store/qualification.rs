@@ -5,15 +5,15 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use super::events::{self, NewEvent};
+use super::events::{self, Event, NewEvent};
 use super::schema::{
     deficiencies, degree_levels, documents, events as ev, fields_of_study,
-    qualification_requests as qr, required_document_kinds, review_fees, university_coverage,
+    qualification_requests as qr, required_document_kinds, review_fees,
 };
 use super::transition::Stateful;
 use crate::domain::officer::{DegreeLevel, DocumentKind, Gender};
 use crate::domain::qualification::{DraftPatch, RejectionReason, RequestKind, Status, WAITING};
-use crate::domain::{Actor, Entity, Parties, Role};
+use crate::domain::{Actor, Entity, Parties};
 use crate::error::{AppError, AppResult};
 
 /// Entity type of requests in the event log.
@@ -80,26 +80,6 @@ pub struct Deficiency {
     pub resolved: bool,
     pub reported_by: Uuid,
     pub created_at: DateTime<Utc>,
-}
-
-/// An event as stored.
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = ev)]
-pub struct Event {
-    pub id: i64,
-    pub occurred_at: DateTime<Utc>,
-    pub actor_user_id: Option<Uuid>,
-    pub actor_role: Option<Role>,
-    pub entity_type: Entity,
-    pub entity_id: String,
-    pub action: String,
-    pub from_status: Option<String>,
-    pub to_status: Option<String>,
-    pub note: Option<String>,
-    pub data: serde_json::Value,
-    pub officer_id: Option<Uuid>,
-    pub university_id: Option<i32>,
-    pub distributor_id: Option<Uuid>,
 }
 
 impl Request {
@@ -356,31 +336,6 @@ pub async fn review_queue(
     Ok((rows, total))
 }
 
-/// The university reviewing files of a city: the city's own coverage, else its province's
-/// default (R2).
-pub async fn route(
-    conn: &mut AsyncPgConnection,
-    province_id: i32,
-    city_id: i32,
-) -> AppResult<Option<i32>> {
-    let by_city: Option<i32> = university_coverage::table
-        .filter(university_coverage::city_id.eq(city_id))
-        .select(university_coverage::university_id)
-        .first(conn)
-        .await
-        .optional()?;
-    if by_city.is_some() {
-        return Ok(by_city);
-    }
-    Ok(university_coverage::table
-        .filter(university_coverage::province_id.eq(province_id))
-        .filter(university_coverage::city_id.is_null())
-        .select(university_coverage::university_id)
-        .first(conn)
-        .await
-        .optional()?)
-}
-
 /// The document kinds a request of `kind` must carry.
 pub async fn required_kinds(
     conn: &mut AsyncPgConnection,
@@ -610,21 +565,6 @@ pub async fn resolve_deficiencies(conn: &mut AsyncPgConnection, request_id: Uuid
     .execute(conn)
     .await?;
     Ok(())
-}
-
-/// The history of some requests, oldest first.
-pub async fn history_of(
-    conn: &mut AsyncPgConnection,
-    request_ids: &[Uuid],
-) -> AppResult<Vec<Event>> {
-    let ids: Vec<String> = request_ids.iter().map(Uuid::to_string).collect();
-    Ok(ev::table
-        .filter(ev::entity_type.eq(ENTITY))
-        .filter(ev::entity_id.eq_any(ids))
-        .order(ev::id)
-        .select(Event::as_select())
-        .load(conn)
-        .await?)
 }
 
 /// The last event of an action on each of some requests (e.g. the last

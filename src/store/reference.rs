@@ -3,7 +3,7 @@
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
-use super::schema::{cities, fields_of_study, provinces, universities};
+use super::schema::{cities, fields_of_study, provinces, universities, university_coverage};
 use crate::error::AppResult;
 
 /// A province.
@@ -165,6 +165,31 @@ pub async fn set_field_eligibility(
         .set(fields_of_study::eligible.eq(eligible))
         .returning(FieldOfStudy::as_returning())
         .get_result(conn)
+        .await
+        .optional()?)
+}
+
+/// The university reviewing files of a city: the city's own coverage, else its province's
+/// default (R2).
+pub async fn route(
+    conn: &mut AsyncPgConnection,
+    province_id: i32,
+    city_id: i32,
+) -> AppResult<Option<i32>> {
+    let by_city: Option<i32> = university_coverage::table
+        .filter(university_coverage::city_id.eq(city_id))
+        .select(university_coverage::university_id)
+        .first(conn)
+        .await
+        .optional()?;
+    if by_city.is_some() {
+        return Ok(by_city);
+    }
+    Ok(university_coverage::table
+        .filter(university_coverage::province_id.eq(province_id))
+        .filter(university_coverage::city_id.is_null())
+        .select(university_coverage::university_id)
+        .first(conn)
         .await
         .optional()?)
 }

@@ -269,6 +269,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     deficiencies,
     payments,
     sms_outbox,
+    cooperation_requests,
+    contracts,
 );
 
 diesel::table! {
@@ -309,3 +311,39 @@ diesel::table! {
         sent_at -> Nullable<Timestamptz>,
     }
 }
+
+diesel::table! {
+    cooperation_requests (id) {
+        id -> Uuid,
+        branch_id -> Uuid,
+        distributor_id -> Uuid,
+        officer_id -> Uuid,
+        status -> Text,
+        university_id -> Nullable<Int4>,
+        decline_reason -> Nullable<Text>,
+        rejection_note -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        expires_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    contracts (id) {
+        id -> Uuid,
+        officer_id -> Uuid,
+        branch_id -> Uuid,
+        distributor_id -> Uuid,
+        cooperation_request_id -> Nullable<Uuid>,
+        university_id -> Nullable<Int4>,
+        status -> Text,
+        started_at -> Timestamptz,
+        ended_at -> Nullable<Timestamptz>,
+        end_reason -> Nullable<Text>,
+        ended_by -> Nullable<Text>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(cooperation_requests -> branches (branch_id));
+diesel::joinable!(contracts -> branches (branch_id));

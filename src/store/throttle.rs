@@ -76,3 +76,42 @@ pub async fn clear(conn: &mut AsyncPgConnection, key: &str) -> AppResult<()> {
     diesel::delete(lt::table.find(key)).execute(conn).await?;
     Ok(())
 }
+
+/// Counts one use of `key` in a window of `window_secs` (restarting the count when the
+/// window has passed), in one statement so that concurrent uses are all counted. Returns the
+/// count in the current window and the seconds until the window ends.
+pub async fn hit(
+    conn: &mut AsyncPgConnection,
+    key: &str,
+    window_secs: i64,
+    now: DateTime<Utc>,
+) -> AppResult<(i32, i64)> {
+    let window_start = now - Duration::seconds(window_secs);
+    let (count, started): (i32, DateTime<Utc>) = diesel::insert_into(lt::table)
+        .values((
+            lt::key.eq(key),
+            lt::failures.eq(1),
+            lt::window_started_at.eq(now),
+        ))
+        .on_conflict(lt::key)
+        .do_update()
+        .set((
+            lt::failures.eq(diesel::dsl::sql::<diesel::sql_types::Int4>(
+                "CASE WHEN login_throttle.window_started_at < ",
+            )
+            .bind::<diesel::sql_types::Timestamptz, _>(window_start)
+            .sql(" THEN 1 ELSE login_throttle.failures + 1 END")),
+            lt::window_started_at.eq(diesel::dsl::sql::<diesel::sql_types::Timestamptz>(
+                "CASE WHEN login_throttle.window_started_at < ",
+            )
+            .bind::<diesel::sql_types::Timestamptz, _>(window_start)
+            .sql(" THEN excluded.window_started_at ELSE login_throttle.window_started_at END")),
+        ))
+        .returning((lt::failures, lt::window_started_at))
+        .get_result(conn)
+        .await?;
+    let resets_in = (started + Duration::seconds(window_secs) - now)
+        .num_seconds()
+        .max(1);
+    Ok((count, resets_in))
+}

@@ -4,7 +4,10 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod cooperation;
+pub mod distributors;
 pub mod documents;
 pub mod officers;
 pub mod payments;
 pub mod qualification;
+pub mod verification;

@@ -99,6 +99,11 @@ pub async fn visible(
     {
         parties.university = Some(u);
     }
+    if let (Role::Distributor, Some(d)) = (caller.role, caller.distributor_id)
+        && crate::store::cooperation::linked(conn, d, officer.id).await?
+    {
+        parties.distributor = Some(d);
+    }
     match policy::access_to(caller, Object::Officer, &parties) {
         Access::Hidden => Err(AppError::not_found()),
         access => Ok((officer, access)),

@@ -650,3 +650,71 @@ impl WsClient {
         matches!(self.next_message(within).await, Err(WsEnd::Timeout))
     }
 }
+
+/// A valid company national ID (شناسه ملی) from 10 digits.
+pub fn company_national_id(first10: u64) -> String {
+    const COEFFICIENTS: [u32; 10] = [29, 27, 23, 19, 17, 29, 27, 23, 19, 17];
+    let base = format!("{:010}", first10 % 10_000_000_000);
+    let digits: Vec<u32> = base.chars().filter_map(|c| c.to_digit(10)).collect();
+    let d = digits[9] + 2;
+    let sum: u32 = digits
+        .iter()
+        .zip(COEFFICIENTS.iter())
+        .map(|(di, ci)| (di + d) * ci)
+        .sum();
+    let r = match sum % 11 {
+        10 => 0,
+        r => r,
+    };
+    format!("{base}{r}")
+}
+
+/// A distributor created by an admin, signed in.
+pub struct TestDistributor {
+    pub token: String,
+    pub central_branch: String,
+    pub name: String,
+}
+
+impl TestApp {
+    /// An admin creates a distributor with its central branch in `city` of `province`; the
+    /// distributor signs in.
+    pub async fn distributor_in(&self, province: &str, city: &str) -> TestDistributor {
+        let admin = self.login_as(Role::DirectorateAdmin).await;
+        let n = self
+            .counter
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let user_code = format!("dist-{n}-{}", rand_suffix());
+        let name = format!("شرکت تجهیزات پزشکی {n}");
+        let resp = self
+            .gql_as(
+                &admin,
+                "mutation($i: CreateDistributorInput!) { createDistributor(input: $i) { id branches { id isCentral } } }",
+                json!({ "i": {
+                    "name": name, "kind": "COMPANY",
+                    "nationalId": company_national_id(1_010_000_000 + u64::from(n) * 37 + rand_suffix()),
+                    "managerMobile": "09123456789", "provinceId": province, "cityId": city,
+                    "address": "خیابان آزادی، پلاک ۱۰", "userCode": user_code, "password": PASSWORD,
+                }}),
+            )
+            .await;
+        let d = &resp["data"]["createDistributor"];
+        assert!(d["id"].is_string(), "{resp}");
+        let central_branch = d["branches"][0]["id"].as_str().unwrap().to_string();
+        let login = self.login(&user_code, PASSWORD).await;
+        let token = login["data"]["login"]["accessToken"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{login}"))
+            .to_string();
+        TestDistributor {
+            token,
+            central_branch,
+            name,
+        }
+    }
+
+    /// A distributor with its central branch in Tehran.
+    pub async fn distributor(&self) -> TestDistributor {
+        self.distributor_in(TEHRAN_PROVINCE, TEHRAN_CITY).await
+    }
+}

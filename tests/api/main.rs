@@ -8,6 +8,7 @@ mod harness;
 
 mod accounts;
 mod admin;
+mod cooperation;
 mod limits;
 mod officers;
 mod operations;

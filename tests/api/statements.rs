@@ -155,6 +155,7 @@ async fn every_list_field_costs_the_same_at_two_page_sizes() {
         // different paths a few milliseconds apart, always share a batch: the count is then
         // the same from run to run, and any per-item query shows.
         c.loader_batch_delay_us = 30_000;
+        c.max_active_contracts_per_officer = 12;
     })
     .await;
     let sdl = sdl();
@@ -202,9 +203,47 @@ async fn every_list_field_costs_the_same_at_two_page_sizes() {
         }
     }
 
+    // 12 branches of a distributor proposing the busy (qualified) officer; 12 contracts of
+    // it at 12 branches of another distributor.
+    let proposer = app.distributor().await;
+    let employer = app.distributor().await;
+    for i in 0..12 {
+        for (d, contract) in [(&proposer, false), (&employer, true)] {
+            let b = app
+                .gql_as(
+                    &d.token,
+                    "mutation($i: BranchInput!) { createBranch(input: $i) { id } }",
+                    json!({ "i": { "name": format!("شعبه {i}"), "provinceId": TEHRAN_PROVINCE, "cityId": TEHRAN_CITY, "address": "تهران" } }),
+                )
+                .await;
+            let branch = b["data"]["createBranch"]["id"]
+                .as_str()
+                .unwrap()
+                .to_string();
+            let p = crate::cooperation::propose(&app, d, &branch, &busy.national_code).await;
+            let id = p["data"]["proposeTechnicalOfficer"]["id"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{p}"))
+                .to_string();
+            if contract {
+                app.gql_as(&busy.token, crate::cooperation::ACCEPT, json!({ "id": id }))
+                    .await;
+                let r = app
+                    .gql_as(&reviewer, crate::cooperation::APPROVE, json!({ "id": id }))
+                    .await;
+                assert!(r["errors"].is_null(), "{r}");
+            }
+        }
+    }
+
     // Who lists what, and the arguments that select the data above.
     let callers: HashMap<&str, (&str, &str)> = HashMap::from([
         ("myQualificationRequests", (busy.token.as_str(), "")),
+        (
+            "cooperationRequests",
+            (proposer.token.as_str(), "status: [PENDING_OFFICER]"),
+        ),
+        ("contracts", (employer.token.as_str(), "active: true")),
         (
             "reviewQueue",
             (

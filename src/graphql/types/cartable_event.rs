@@ -5,12 +5,13 @@ use chrono::{DateTime, Utc};
 use std::sync::Arc;
 use uuid::Uuid;
 
+use super::cooperation::{Contract, CooperationRequest};
 use super::payment::Payment;
 use super::request::QualificationRequest;
 use crate::cartable::Notice;
 use crate::domain::Entity;
 use crate::domain::jalali;
-use crate::graphql::loaders::{Loaders, PaymentId, RequestId};
+use crate::graphql::loaders::{ContractId, CooperationRequestId, Loaders, PaymentId, RequestId};
 
 /// An event in a cartable.
 pub struct CartableEvent(pub Arc<Notice>);
@@ -57,6 +58,34 @@ impl CartableEvent {
             .load_one(RequestId(id))
             .await?
             .map(QualificationRequest))
+    }
+    /// The cooperation request the event is about, as it is now.
+    async fn cooperation_request(&self, ctx: &Context<'_>) -> Result<Option<CooperationRequest>> {
+        if self.0.entity_type != Entity::CooperationRequest.as_str() {
+            return Ok(None);
+        }
+        let Ok(id) = self.0.entity.parse::<Uuid>() else {
+            return Ok(None);
+        };
+        Ok(ctx
+            .data_unchecked::<Loaders>()
+            .load_one(CooperationRequestId(id))
+            .await?
+            .map(CooperationRequest))
+    }
+    /// The contract the event is about, as it is now.
+    async fn contract(&self, ctx: &Context<'_>) -> Result<Option<Contract>> {
+        if self.0.entity_type != Entity::Contract.as_str() {
+            return Ok(None);
+        }
+        let Ok(id) = self.0.entity.parse::<Uuid>() else {
+            return Ok(None);
+        };
+        Ok(ctx
+            .data_unchecked::<Loaders>()
+            .load_one(ContractId(id))
+            .await?
+            .map(Contract))
     }
     /// The payment the event is about, as it is now.
     async fn payment(&self, ctx: &Context<'_>) -> Result<Option<Payment>> {

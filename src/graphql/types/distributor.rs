@@ -2,10 +2,14 @@
 
 use async_graphql::{Context, ID, Object, Result};
 
+use super::cooperation::officer_of;
+use super::officer::Officer;
 use super::reference::{City, Province, province};
 use crate::domain::DistributorKind;
 use crate::error::AppError;
-use crate::graphql::loaders::{BranchesOfDistributor, CityId, DistributorId, Loaders};
+use crate::graphql::loaders::{
+    ActiveContractOfBranch, BranchesOfDistributor, CityId, DistributorId, Loaders,
+};
 use crate::store::distributors;
 
 /// A medical-equipment distributor: a company or a guild (شرکت / صنف).
@@ -72,6 +76,17 @@ impl Branch {
     /// Postal address.
     async fn address(&self) -> &str {
         &self.0.address
+    }
+    /// Its active technical officer (to the distributor: what a branch needs of it).
+    async fn technical_officer(&self, ctx: &Context<'_>) -> Result<Option<Officer>> {
+        let contract = ctx
+            .data_unchecked::<Loaders>()
+            .load_one(ActiveContractOfBranch(self.0.id))
+            .await?;
+        match contract {
+            Some(c) => Ok(Some(officer_of(ctx, c.officer_id, &c.parties()).await?)),
+            None => Ok(None),
+        }
     }
     /// The distributor the branch belongs to.
     async fn distributor(&self, ctx: &Context<'_>) -> Result<Distributor> {

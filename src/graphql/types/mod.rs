@@ -2,10 +2,13 @@
 //! subscriptions) are in the modules of `graphql/`, one per domain.
 
 pub mod cartable_event;
+pub mod cooperation;
 pub mod distributor;
 pub mod document;
+pub mod event;
 pub mod officer;
 pub mod payment;
 pub mod reference;
 pub mod request;
 pub mod user_account;
+pub mod verification;

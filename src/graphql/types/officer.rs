@@ -20,6 +20,22 @@ pub struct Officer {
     pub visibility: Access,
 }
 
+/// `0912*****67`: the operator prefix and the last two digits.
+fn mask_mobile(mobile: &str) -> String {
+    let chars: Vec<char> = mobile.chars().collect();
+    if chars.len() < 6 {
+        return "*".repeat(chars.len());
+    }
+    let (head, rest) = chars.split_at(4);
+    let (middle, tail) = rest.split_at(rest.len() - 2);
+    format!(
+        "{}{}{}",
+        head.iter().collect::<String>(),
+        "*".repeat(middle.len()),
+        tail.iter().collect::<String>()
+    )
+}
+
 impl Officer {
     fn private<T: Clone>(&self, v: &Option<T>) -> Option<T> {
         match self.visibility {
@@ -71,28 +87,32 @@ impl Officer {
     async fn phone(&self) -> Option<String> {
         self.private(&self.row.phone)
     }
-    /// Mobile, `09xxxxxxxxx`.
-    async fn mobile(&self) -> &str {
-        &self.row.mobile
+    /// Mobile, `09xxxxxxxxx` (masked for a distributor).
+    async fn mobile(&self) -> String {
+        match self.visibility {
+            Access::Full => self.row.mobile.clone(),
+            // A contact detail: a distributor sees it masked.
+            Access::Limited | Access::Hidden => mask_mobile(&self.row.mobile),
+        }
     }
-    /// E-mail.
-    async fn email(&self) -> Option<&str> {
-        self.row.email.as_deref()
+    /// E-mail (private).
+    async fn email(&self) -> Option<String> {
+        self.private(&self.row.email)
     }
     /// Postal address (private).
     async fn postal_address(&self) -> Option<String> {
         self.private(&self.row.postal_address)
     }
-    /// Province of residence (set by the first qualification).
+    /// Province of residence, set by the first qualification (private).
     async fn province(&self, ctx: &Context<'_>) -> Result<Option<Province>> {
-        match self.row.province_id {
+        match self.private(&self.row.province_id) {
             Some(id) => Ok(Some(province(ctx, id).await?)),
             None => Ok(None),
         }
     }
-    /// City of residence.
+    /// City of residence (private).
     async fn city(&self, ctx: &Context<'_>) -> Result<Option<City>> {
-        let Some(id) = self.row.city_id else {
+        let Some(id) = self.private(&self.row.city_id) else {
             return Ok(None);
         };
         Ok(ctx

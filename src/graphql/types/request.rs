@@ -4,16 +4,17 @@ use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, Utc};
 
 use super::document::Document;
+use super::event::RequestEvent;
 use super::officer::Officer;
 use super::payment::Payment;
 use super::reference::{City, FieldOfStudy, Province, University, province};
 use super::user_account::UserAccount;
 use crate::domain::officer::{DegreeLevel, DocumentKind, Gender};
 use crate::domain::qualification::{RejectionReason, RequestKind, Status};
-use crate::domain::{Role, jalali};
+use crate::domain::{Entity, jalali};
 use crate::error::AppError;
 use crate::graphql::loaders::{
-    CityId, DeficienciesOfRequest, DocumentsOfRequest, FieldOfStudyId, HistoryOfRequest,
+    CityId, DeficienciesOfRequest, DocumentsOfRequest, FieldOfStudyId, HistoryOf,
     LastDeficiencyReport, Loaders, OfficerId, PaymentOfRequest, UniversityId, UserId,
 };
 use crate::policy::Access;
@@ -112,7 +113,7 @@ impl QualificationRequest {
     async fn history(&self, ctx: &Context<'_>) -> Result<Vec<RequestEvent>> {
         let rows = ctx
             .data_unchecked::<Loaders>()
-            .load_one(HistoryOfRequest(self.0.id))
+            .load_one(HistoryOf(Entity::QualificationRequest, self.0.id))
             .await?
             .unwrap_or_default();
         Ok(rows.into_iter().map(RequestEvent).collect())
@@ -258,47 +259,5 @@ impl Deficiency {
     /// Round of the report (1 for the first).
     async fn round(&self) -> i32 {
         self.0.round
-    }
-}
-
-/// One step of a request's history.
-pub struct RequestEvent(pub q::Event);
-
-#[Object]
-impl RequestEvent {
-    /// Opaque id (the event log's position: `cartableEvents(afterEventId)` resumes from it).
-    async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
-    }
-    /// What happened: CREATE, EDIT, ATTACH_DOCUMENT, SUBMIT, CLAIM, REPORT_DEFICIENCIES, ...
-    async fn action(&self) -> &str {
-        &self.0.action
-    }
-    /// Status before.
-    async fn from_status(&self) -> Option<&str> {
-        self.0.from_status.as_deref()
-    }
-    /// Status after (the current status for events that do not change it).
-    async fn to_status(&self) -> String {
-        self.0
-            .to_status
-            .clone()
-            .unwrap_or_else(|| self.0.from_status.clone().unwrap_or_default())
-    }
-    /// Role of the actor; none for the system.
-    async fn actor_role(&self) -> Option<Role> {
-        self.0.actor_role
-    }
-    /// Note given with the action.
-    async fn note(&self) -> Option<&str> {
-        self.0.note.as_deref()
-    }
-    /// When.
-    async fn occurred_at(&self) -> DateTime<Utc> {
-        self.0.occurred_at
-    }
-    /// When, Jalali, Tehran time: `YYYY/MM/DD HH:MM`.
-    async fn occurred_at_jalali(&self) -> String {
-        jalali::datetime(self.0.occurred_at)
     }
 }

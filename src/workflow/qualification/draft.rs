@@ -273,13 +273,15 @@ pub async fn submit(conn: &mut AsyncPgConnection, caller: Caller, id: Uuid) -> A
         let (Some(province), Some(city)) = (req.province_id, req.city_id) else {
             return Err(incomplete(vec!["cityId".into()]));
         };
-        let university = q::route(conn, province, city).await?.ok_or_else(|| {
-            AppError::validation(
-                "cityId",
-                "no university covers this place",
-                "هیچ دانشگاهی این شهر را پوشش نمی‌دهد",
-            )
-        })?;
+        let university = reference::route(conn, province, city)
+            .await?
+            .ok_or_else(|| {
+                AppError::validation(
+                    "cityId",
+                    "no university covers this place",
+                    "هیچ دانشگاهی این شهر را پوشش نمی‌دهد",
+                )
+            })?;
         let set = TransitionSet {
             university_id: Some(Some(university)),
             submitted_at: Some(Some(Utc::now())),

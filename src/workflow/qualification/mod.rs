@@ -91,7 +91,7 @@ pub fn snapshot(r: &Request) -> serde_json::Value {
 /// report.
 pub fn changes_since(
     req: &Request,
-    report: Option<&q::Event>,
+    report: Option<&crate::store::events::Event>,
     documents: &[q::Document],
 ) -> Vec<String> {
     let Some(event) = report else {
