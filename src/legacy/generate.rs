@@ -22,9 +22,9 @@ use std::path::Path;
 use rand::rngs::StdRng;
 use rand::{RngCore, SeedableRng};
 
+use super::files::RefusalCode;
+use super::files::{ASSIGNMENT_COLUMNS, DISTRIBUTOR_COLUMNS, LegacyFile, OFFICER_COLUMNS};
 use super::passwords::{self, LegacyFormat, Prf};
-use super::reader::{ASSIGNMENT_COLUMNS, DISTRIBUTOR_COLUMNS, LegacyFile, OFFICER_COLUMNS};
-use super::rows::RefusalCode;
 use crate::domain::normalize;
 
 /// PBKDF2 iterations of the generated Identity v3 hashes (HMAC-SHA256). Deliberately tiny.

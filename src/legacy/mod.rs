@@ -27,17 +27,20 @@
 //! ```
 
 pub mod dates;
+pub mod files;
 pub mod generate;
 pub mod names;
 pub mod passwords;
+pub mod places;
 pub mod reader;
 pub mod rows;
 
 use chrono::NaiveDate;
 
-pub use names::{BranchPlace, OfficerPlaces, ReferenceData};
-pub use reader::{FatalError, LegacyFile, LegacyReader, RawRecord};
-pub use rows::{LegacyAssignment, LegacyDistributor, LegacyOfficer, Refusal, RefusalCode};
+pub use files::{LegacyFile, Refusal, RefusalCode};
+pub use places::{BranchPlace, OfficerPlaces, ReferenceData};
+pub use reader::{FatalError, LegacyReader, RawRecord};
+pub use rows::{LegacyAssignment, LegacyDistributor, LegacyOfficer};
 
 /// Every row-level check of an export, in order: parsing and normalisation, reference names,
 /// then the checks against earlier rows ([`rows::CrossChecks`]). Feed it the records of

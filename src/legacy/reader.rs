@@ -14,102 +14,14 @@
 //! The file is read through a buffer, record by record: memory does not grow with its size.
 
 use std::collections::VecDeque;
-use std::fmt;
+
 use std::fs::File;
 use std::io::{self, Read};
 use std::path::Path;
 
 use csv::ByteRecord;
 
-use super::rows::{Refusal, RefusalCode};
-
-/// Columns of `officers.csv`, in the order DESIGN §3.1 lists them.
-pub const OFFICER_COLUMNS: [&str; 20] = [
-    "user_code",
-    "national_code",
-    "first_name",
-    "last_name",
-    "father_name",
-    "gender",
-    "birth_date",
-    "mobile",
-    "phone",
-    "email",
-    "postal_address",
-    "province_fa",
-    "city_fa",
-    "field_of_study_fa",
-    "degree_level",
-    "password_format",
-    "password_hash",
-    "password_salt",
-    "qualified",
-    "qualified_at_jalali",
-];
-
-/// Columns of `distributors.csv`, in the order DESIGN §3.1 lists them.
-pub const DISTRIBUTOR_COLUMNS: [&str; 12] = [
-    "legacy_id",
-    "name",
-    "kind",
-    "national_id",
-    "manager_mobile",
-    "province_fa",
-    "city_fa",
-    "address",
-    "user_code",
-    "password_format",
-    "password_hash",
-    "password_salt",
-];
-
-/// Columns of `assignments.csv`, in the order DESIGN §3.1 lists them.
-pub const ASSIGNMENT_COLUMNS: [&str; 3] = [
-    "officer_national_code",
-    "distributor_legacy_id",
-    "started_at_jalali",
-];
-
-/// One of the three files of the export.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum LegacyFile {
-    /// `officers.csv`.
-    Officers,
-    /// `distributors.csv`.
-    Distributors,
-    /// `assignments.csv`.
-    Assignments,
-}
-
-impl LegacyFile {
-    /// The three files, in the order they are imported.
-    pub const ALL: [Self; 3] = [Self::Officers, Self::Distributors, Self::Assignments];
-
-    /// The file's name in the export folder.
-    pub fn file_name(self) -> &'static str {
-        match self {
-            Self::Officers => "officers.csv",
-            Self::Distributors => "distributors.csv",
-            Self::Assignments => "assignments.csv",
-        }
-    }
-
-    /// The columns the file must have.
-    pub fn columns(self) -> &'static [&'static str] {
-        match self {
-            Self::Officers => &OFFICER_COLUMNS,
-            Self::Distributors => &DISTRIBUTOR_COLUMNS,
-            Self::Assignments => &ASSIGNMENT_COLUMNS,
-        }
-    }
-}
-
-impl fmt::Display for LegacyFile {
-    /// The file's name.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.file_name())
-    }
-}
+use super::files::{LegacyFile, Refusal, RefusalCode};
 
 /// An error that stops the reading of a whole file: nothing of it can be imported.
 #[derive(Debug, thiserror::Error)]

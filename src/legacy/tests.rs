@@ -5,10 +5,11 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, NaiveDate, Utc};
 
+use super::files::{LegacyFile, RefusalCode};
 use super::generate::{self, GenerateSpec};
 use super::passwords::{self, LegacyFormat};
-use super::reader::{LegacyFile, LegacyReader, RawRecord};
-use super::rows::{self, CrossChecks, RefusalCode};
+use super::reader::{LegacyReader, RawRecord};
+use super::rows::{self, CrossChecks};
 use super::test_support::seed_reference;
 use super::{ExportValidator, LegacyOfficer, Refusal};
 use crate::domain::DistributorKind;

@@ -5,34 +5,13 @@ use chrono::{DateTime, Utc};
 
 use super::distributor::{Branch, Distributor};
 use super::event::RequestEvent;
-use super::officer::Officer;
+use super::officer::{Officer, officer_of};
 use super::reference::University;
 use crate::domain::cooperation::{ContractEnd, ContractStatus, CooperationStatus};
 use crate::domain::{Entity, jalali};
 use crate::error::AppError;
-use crate::graphql::context::caller;
-use crate::graphql::loaders::{
-    BranchId, DistributorId, HistoryOf, Loaders, OfficerId, UniversityId,
-};
-use crate::policy::{self, Object as Kind};
+use crate::graphql::loaders::{BranchId, DistributorId, HistoryOf, Loaders, UniversityId};
 use crate::store::cooperation as store;
-
-/// The officer of an object with these parties, as much as the caller sees of it (a
-/// distributor: what a branch needs).
-pub(super) async fn officer_of(
-    ctx: &Context<'_>,
-    officer_id: uuid::Uuid,
-    parties: &crate::domain::Parties,
-) -> Result<Officer> {
-    let caller = caller(ctx).await?;
-    let visibility = policy::access_to(&caller, Kind::Officer, parties);
-    let row = ctx
-        .data_unchecked::<Loaders>()
-        .load_one(OfficerId(officer_id))
-        .await?
-        .ok_or_else(AppError::not_found)?;
-    Ok(Officer { row, visibility })
-}
 
 async fn branch(ctx: &Context<'_>, id: uuid::Uuid) -> Result<Branch> {
     ctx.data_unchecked::<Loaders>()

@@ -2,8 +2,7 @@
 
 use async_graphql::{Context, ID, Object, Result};
 
-use super::cooperation::officer_of;
-use super::officer::Officer;
+use super::officer::{Officer, officer_of};
 use super::reference::{City, Province, province};
 use crate::domain::DistributorKind;
 use crate::error::AppError;

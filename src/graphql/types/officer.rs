@@ -7,9 +7,13 @@ use super::document::Document;
 use super::reference::{City, FieldOfStudy, Province, province};
 use crate::domain::jalali;
 use crate::domain::officer::{DegreeLevel, Gender, QualificationStatus};
-use crate::graphql::loaders::{CityId, CurrentDocumentsOfOfficer, FieldOfStudyId, Loaders};
+use crate::error::AppError;
+use crate::graphql::context::caller;
+use crate::graphql::loaders::{
+    CityId, CurrentDocumentsOfOfficer, FieldOfStudyId, Loaders, OfficerId,
+};
 use crate::graphql::scalars::Date;
-use crate::policy::Access;
+use crate::policy::{self, Access, Object as Kind};
 use crate::store::officers;
 
 /// A technical officer (مسئول فنی).
@@ -169,4 +173,21 @@ impl Officer {
             .unwrap_or_default();
         Ok(rows.into_iter().map(Document).collect())
     }
+}
+
+/// The officer of an object with these parties, as much as the caller sees of it (a
+/// distributor: what a branch needs).
+pub async fn officer_of(
+    ctx: &Context<'_>,
+    officer_id: uuid::Uuid,
+    parties: &crate::domain::Parties,
+) -> Result<Officer> {
+    let caller = caller(ctx).await?;
+    let visibility = policy::access_to(&caller, Kind::Officer, parties);
+    let row = ctx
+        .data_unchecked::<Loaders>()
+        .load_one(OfficerId(officer_id))
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    Ok(Officer { row, visibility })
 }
