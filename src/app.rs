@@ -7,6 +7,8 @@ use crate::auth::TokenKeys;
 use crate::config::{Config, DatabaseConfig};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::integrations::gateway::PaymentGateway;
+use crate::integrations::kavenegar::Kavenegar;
+use crate::integrations::sms::SmsProvider;
 use crate::integrations::storage::DocumentStore;
 use crate::integrations::zarinpal::Zarinpal;
 use crate::store::{self, DbPool, embedded};
@@ -14,6 +16,7 @@ use crate::workflow::accounts::Sessions;
 use crate::workflow::cooperation::CooperationSettings;
 use crate::workflow::documents::Documents;
 use crate::workflow::payments::Payments;
+use crate::workflow::sms::Sender;
 
 /// Everything a request handler needs, shared by all requests.
 pub struct App {
@@ -31,6 +34,8 @@ pub struct App {
     pub hub: crate::cartable::Hub,
     /// The payment gateway (the simulator outside production when no merchant id is set).
     pub gateway: Option<Arc<dyn PaymentGateway>>,
+    /// The SMS provider (the simulator outside production when no API key is set).
+    pub sms: Option<Arc<dyn SmsProvider>>,
     /// The database URL (for the listening connections of the background jobs).
     pub database_url: String,
 }
@@ -88,6 +93,35 @@ impl App {
                 None => None,
             }
         };
+        let sms_timeout = std::time::Duration::from_millis(config.sms_timeout_ms);
+        let sms: Option<Arc<dyn SmsProvider>> = if config.sms_simulator_enabled() {
+            tracing::warn!("SMS go to the built-in Kavenegar SIMULATOR (development only)");
+            Some(Arc::new(Kavenegar::new(
+                &format!(
+                    "{}{}",
+                    config.public_base(),
+                    crate::integrations::kavenegar_sim::MOUNT
+                ),
+                "simulator",
+                &config.kavenegar_sender,
+                sms_timeout,
+            )?))
+        } else {
+            match &config.kavenegar_api_key {
+                Some(key) => Some(Arc::new(Kavenegar::new(
+                    &config.kavenegar_base_url,
+                    key,
+                    &config.kavenegar_sender,
+                    sms_timeout,
+                )?)),
+                None => {
+                    tracing::warn!(
+                        "KAVENEGAR_API_KEY is not set: SMS wait in the outbox, nothing sends them"
+                    );
+                    None
+                }
+            }
+        };
         Ok(Arc::new(Self {
             config,
             pool,
@@ -96,6 +130,7 @@ impl App {
             documents,
             hub,
             gateway,
+            sms,
             database_url: database_url.to_string(),
         }))
     }
@@ -110,6 +145,16 @@ impl App {
             max_failures_per_addr: self.config.login_max_failures_per_addr,
             window_secs: self.config.login_window_secs,
         }
+    }
+
+    /// The SMS sender of this instance, when a provider is configured.
+    pub(crate) fn sms_sender(&self) -> Option<Sender<'_>> {
+        Some(Sender {
+            pool: &self.pool,
+            provider: self.sms.as_deref()?,
+            max_attempts: self.config.sms_max_attempts,
+            lease_secs: self.config.sms_lease_secs,
+        })
     }
 
     /// The settings of the cooperation rules.

@@ -199,6 +199,40 @@ pub struct Config {
     #[arg(long, env = "VERIFY_MAX_PER_MINUTE", default_value_t = 30)]
     pub verify_max_per_minute: i32,
 
+    /// Kavenegar API key (real SMS). Without it, outside production mode, messages go to the
+    /// built-in simulator of the Kavenegar protocol; in production, they wait in the outbox.
+    #[arg(long, env = "KAVENEGAR_API_KEY", hide_env_values = true)]
+    pub kavenegar_api_key: Option<String>,
+
+    /// The Kavenegar line messages are sent from (empty: the account's default line).
+    #[arg(long, env = "KAVENEGAR_SENDER", default_value = "")]
+    pub kavenegar_sender: String,
+
+    /// Base URL of the Kavenegar REST API.
+    #[arg(
+        long,
+        env = "KAVENEGAR_BASE_URL",
+        default_value = "https://api.kavenegar.com"
+    )]
+    pub kavenegar_base_url: String,
+
+    /// Timeout of each call to the SMS provider, in milliseconds.
+    #[arg(long, env = "SMS_TIMEOUT_MS", default_value_t = 5_000)]
+    pub sms_timeout_ms: u64,
+
+    /// Attempts before an SMS is given up (FAILED).
+    #[arg(long, env = "SMS_MAX_ATTEMPTS", default_value_t = 8)]
+    pub sms_max_attempts: i32,
+
+    /// How often each instance's SMS sender looks for due messages, in milliseconds.
+    #[arg(long, env = "SMS_POLL_MS", default_value_t = 1_000)]
+    pub sms_poll_ms: u64,
+
+    /// How long a message taken by a sender is that sender's alone, in seconds (after a
+    /// crash, another sender takes it then, asking the provider first whether it arrived).
+    #[arg(long, env = "SMS_LEASE_SECS", default_value_t = 30)]
+    pub sms_lease_secs: i64,
+
     /// How long a request's data loaders gather keys before querying them together, in
     /// microseconds.
     #[arg(long, env = "LOADER_BATCH_DELAY_US", default_value_t = 1000)]
@@ -255,6 +289,12 @@ impl Config {
     /// The batching window of the data loaders.
     pub fn loader_delay(&self) -> std::time::Duration {
         std::time::Duration::from_micros(self.loader_batch_delay_us)
+    }
+
+    /// Whether the Kavenegar simulator is served and used (outside production, without an
+    /// API key).
+    pub fn sms_simulator_enabled(&self) -> bool {
+        !self.production && self.kavenegar_api_key.is_none()
     }
 
     /// Whether introspection is on.

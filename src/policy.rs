@@ -35,10 +35,6 @@ pub enum Object {
     /// A working relationship of an officer with a branch.
     Contract,
     /// An officer's termination of a contract.
-    #[cfg_attr(
-        not(test),
-        expect(dead_code, reason = "room for the termination workflow")
-    )]
     TerminationRequest,
     /// A message of the directorate to officers.
     #[cfg_attr(
@@ -234,6 +230,15 @@ pub const OPERATIONS: &[(&str, Callers)] = &[
     ("cooperationRequests", Callers::SignedIn),
     ("cooperationRequest", Callers::SignedIn),
     ("contract", Callers::SignedIn),
+    (
+        "terminationRequests",
+        Callers::Roles(&[Role::Officer, Role::Distributor, Role::DirectorateAdmin]),
+    ),
+    (
+        "terminationRequest",
+        Callers::Roles(&[Role::Officer, Role::Distributor, Role::DirectorateAdmin]),
+    ),
+    ("smsOutbox", ADMIN),
     ("contracts", Callers::SignedIn),
     (
         "branches",
@@ -266,6 +271,9 @@ pub const OPERATIONS: &[(&str, Callers)] = &[
     ("approveCooperationRequest", REVIEWER),
     ("rejectCooperationRequest", REVIEWER),
     ("releaseTechnicalOfficer", DISTRIBUTOR),
+    ("requestTermination", OFFICER),
+    ("finalizeTermination", OFFICER),
+    ("cancelTerminationRequest", OFFICER),
     ("createStaffAccount", ADMIN),
     ("createDistributor", ADMIN),
     ("setFieldOfStudyEligibility", ADMIN),

@@ -47,13 +47,6 @@ pub fn datetime(t: DateTime<Utc>) -> String {
 }
 
 /// The civil (Gregorian) date in Asia/Tehran at the instant `t`.
-#[cfg_attr(
-    not(test),
-    expect(
-        dead_code,
-        reason = "the dashboards count the payments of a Tehran day"
-    )
-)]
 pub fn tehran_date(t: DateTime<Utc>) -> NaiveDate {
     t.with_timezone(&Tehran).date_naive()
 }

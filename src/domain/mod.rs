@@ -10,7 +10,8 @@ pub mod officer;
 pub(crate) mod patch;
 pub mod payment;
 pub mod qualification;
-pub(crate) mod sms;
+pub mod sms;
+pub mod termination;
 
 use text_enum::text_enum;
 use uuid::Uuid;
@@ -92,6 +93,10 @@ text_enum! {
         CooperationRequest = "cooperation_request",
         /// An officer's working relationship with a branch.
         Contract = "contract",
+        /// An officer's termination of a contract.
+        TerminationRequest = "termination_request",
+        /// A text message of the outbox.
+        Sms = "sms",
     }
 }
 

@@ -10,7 +10,7 @@ use crate::domain::payment::PaymentStatus;
 use crate::error::AppError;
 use crate::store::{
     self, DbPool, cooperation, distributors, events, officers, payments, qualification, reference,
-    users,
+    terminations, users,
 };
 
 /// The loader of the request; one instance serves every key type below.
@@ -103,6 +103,9 @@ pub struct ActiveContractOfBranch(pub Uuid);
 /// Key: a cooperation request by id.
 #[derive(Clone, Copy, Hash, PartialEq, Eq)]
 pub struct CooperationRequestId(pub Uuid);
+/// Key: a termination request by id.
+#[derive(Clone, Copy, Hash, PartialEq, Eq)]
+pub struct TerminationRequestId(pub Uuid);
 /// Key: a contract by id.
 #[derive(Clone, Copy, Hash, PartialEq, Eq)]
 pub struct ContractId(pub Uuid);
@@ -465,6 +468,23 @@ impl Loader<ContractId> for StoreLoader {
             .await
             .map_err(err)?;
         Ok(rows.into_iter().map(|r| (ContractId(r.id), r)).collect())
+    }
+}
+
+impl Loader<TerminationRequestId> for StoreLoader {
+    type Value = terminations::TerminationRequest;
+    type Error = async_graphql::Error;
+    async fn load(
+        &self,
+        keys: &[TerminationRequestId],
+    ) -> LoadResult<TerminationRequestId, Self::Value> {
+        let mut conn = store::conn(&self.pool).await.map_err(err)?;
+        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+        let rows = terminations::by_ids(&mut conn, &ids).await.map_err(err)?;
+        Ok(rows
+            .into_iter()
+            .map(|r| (TerminationRequestId(r.id), r))
+            .collect())
     }
 }
 

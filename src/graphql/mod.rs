@@ -15,6 +15,7 @@ pub(crate) mod payments;
 pub(crate) mod qualification;
 pub(crate) mod reference;
 pub(crate) mod scalars;
+pub(crate) mod terminations;
 pub(crate) mod types;
 
 use async_graphql::{MergedObject, Schema};
@@ -34,6 +35,7 @@ pub struct QueryRoot(
     payments::PaymentsQuery,
     cooperation::CooperationQuery,
     distributors::DistributorsQuery,
+    terminations::TerminationsQuery,
 );
 
 /// Root mutation.
@@ -46,6 +48,7 @@ pub struct MutationRoot(
     payments::PaymentsMutation,
     distributors::DistributorsMutation,
     cooperation::CooperationMutation,
+    terminations::TerminationsMutation,
     admin::AdminMutation,
     admin::AdminReferenceMutation,
 );

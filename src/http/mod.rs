@@ -56,6 +56,8 @@ pub fn router(app: Arc<App>) -> Router {
     let schema = build_schema(Some(app.clone()), &app.config);
     let playground_on = app.config.playground_enabled();
     let simulator_on = app.config.simulator_enabled();
+    let sms_simulator_on = app.config.sms_simulator_enabled();
+    let app_pool = app.pool.clone();
     let state = AppState { app, schema };
     let request_id = HeaderName::from_static("x-request-id");
     let mut router = if playground_on {
@@ -63,6 +65,12 @@ pub fn router(app: Arc<App>) -> Router {
     } else {
         Router::new()
     };
+    if sms_simulator_on {
+        router = router.nest_service(
+            crate::integrations::kavenegar_sim::MOUNT,
+            crate::integrations::kavenegar_sim::routes(app_pool),
+        );
+    }
     if simulator_on {
         router = router.nest_service(
             crate::integrations::zarinpal_sim::MOUNT,

@@ -5,6 +5,7 @@
 
 mod cooperation;
 mod payments;
+mod sms;
 
 use std::sync::Arc;
 use tokio::task::JoinHandle;
@@ -38,6 +39,7 @@ pub fn start(app: &Arc<App>) -> Jobs {
         app.clone(),
         stop.clone(),
     )));
+    handles.push(tokio::spawn(sms::sender_loop(app.clone(), stop.clone())));
     Jobs { stop, handles }
 }
 

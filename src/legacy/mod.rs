@@ -12,7 +12,7 @@
 //! [`ExportValidator`] strings the checks together for the caller that writes the rows:
 //!
 //! ```no_run
-//! # use officer_registry::legacy::{ExportValidator, ReferenceData, reader::{LegacyFile, LegacyReader}};
+//! # use officer_registry::legacy::{ExportValidator, LegacyFile, LegacyReader, ReferenceData};
 //! # fn run(dir: &std::path::Path, reference: ReferenceData) -> Result<(), Box<dyn std::error::Error>> {
 //! let mut validator = ExportValidator::new(reference, chrono::Utc::now().date_naive());
 //! for item in LegacyReader::open(dir, LegacyFile::Officers)? {

@@ -409,6 +409,17 @@ pub async fn find_contract(conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<
         .optional()?)
 }
 
+/// Locks a contract for the rest of the transaction.
+pub async fn lock_contract(conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<Option<Contract>> {
+    Ok(contracts::table
+        .find(id)
+        .select(Contract::as_select())
+        .for_update()
+        .first(conn)
+        .await
+        .optional()?)
+}
+
 /// Contracts by id.
 pub async fn contracts_by_ids(
     conn: &mut AsyncPgConnection,

@@ -15,6 +15,7 @@ pub(crate) mod qualification;
 pub(crate) mod reference;
 pub(crate) mod schema;
 pub(crate) mod sessions;
+pub(crate) mod terminations;
 pub(crate) mod throttle;
 pub(crate) mod transition;
 pub(crate) mod users;

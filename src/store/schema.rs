@@ -271,6 +271,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     sms_outbox,
     cooperation_requests,
     contracts,
+    termination_requests,
 );
 
 diesel::table! {
@@ -347,3 +348,18 @@ diesel::table! {
 
 diesel::joinable!(cooperation_requests -> branches (branch_id));
 diesel::joinable!(contracts -> branches (branch_id));
+
+diesel::table! {
+    termination_requests (id) {
+        id -> Uuid,
+        contract_id -> Uuid,
+        officer_id -> Uuid,
+        distributor_id -> Uuid,
+        branch_id -> Uuid,
+        status -> Text,
+        reason -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        finalized_at -> Nullable<Timestamptz>,
+    }
+}

@@ -77,6 +77,12 @@ impl<S> Transition<S> {
         self.data = data;
         self
     }
+
+    /// With a text message to send once it commits.
+    pub fn sms(mut self, sms: NewSms) -> Self {
+        self.sms.push(sms);
+        self
+    }
 }
 
 /// Writes a transition of `current` (locked, or read in the caller's transaction): the

@@ -11,12 +11,14 @@ use uuid::Uuid;
 use crate::domain::cooperation::{
     ContractStatus, CooperationAction, CooperationRefusal, CooperationStatus, transition,
 };
-use crate::domain::{Actor, Caller, normalize};
+use crate::domain::sms::{SmsPurpose, texts};
+use crate::domain::{Actor, Caller, Entity, normalize};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::policy::{self, Object};
 use crate::store::cooperation::{
     self as store, Contract, CooperationChanges, CooperationRequest, branch_taken,
 };
+use crate::store::outbox::{self, NewSms};
 use crate::store::transition::{self, Transition};
 use crate::store::{self as db, DbPool, distributors, officers, reference};
 
@@ -92,6 +94,36 @@ fn check(
     transition(req.status_now(Utc::now()), action, party).map_err(refusal)
 }
 
+/// The SMS to the proposing distributor's management about the officer's answer.
+async fn to_distributor(
+    conn: &mut AsyncPgConnection,
+    req: &CooperationRequest,
+    purpose: SmsPurpose,
+) -> AppResult<NewSms> {
+    let officer = officers::find(conn, req.officer_id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let branch = distributors::branch(conn, req.branch_id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let distributor = distributors::by_ids(conn, &[req.distributor_id])
+        .await?
+        .pop()
+        .ok_or_else(AppError::not_found)?;
+    let name = format!("{} {}", officer.first_name, officer.last_name);
+    let text = match purpose {
+        SmsPurpose::CooperationDeclined => texts::cooperation_declined(&name, &branch.name),
+        _ => texts::cooperation_accepted(&name, &branch.name),
+    };
+    Ok(NewSms::new(
+        &distributor.manager_mobile,
+        text,
+        purpose,
+        Entity::CooperationRequest,
+        req.id,
+    ))
+}
+
 /// The distributor proposes the officer of `national_code` (Persian digits accepted) as the
 /// technical officer of one of its branches.
 pub async fn propose(
@@ -140,6 +172,21 @@ pub async fn propose(
             expires_at: now + Duration::days(settings.expiry_days),
         };
         store::insert(conn, &request, &Actor::User(caller)).await?;
+        let proposer = distributors::by_ids(conn, &[distributor])
+            .await?
+            .pop()
+            .ok_or_else(AppError::not_found)?;
+        outbox::enqueue(
+            conn,
+            &[NewSms::new(
+                &officer.mobile,
+                texts::cooperation_proposed(&proposer.name, &branch.name),
+                SmsPurpose::CooperationProposed,
+                Entity::CooperationRequest,
+                request.id,
+            )],
+        )
+        .await?;
         Ok(request)
     })
     .await
@@ -188,8 +235,10 @@ pub async fn accept(
                     "هیچ دانشگاهی شهر این شعبه را پوشش نمی‌دهد",
                 )
             })?;
+        let sms = to_distributor(conn, &req, SmsPurpose::CooperationAccepted).await?;
         let t = Transition::new(to, CooperationAction::Accept.as_str(), Actor::User(caller))
-            .data(serde_json::json!({ "universityId": university }));
+            .data(serde_json::json!({ "universityId": university }))
+            .sms(sms);
         let changes = CooperationChanges {
             university_id: Some(university),
             ..Default::default()
@@ -210,8 +259,10 @@ pub async fn decline(
     conn.transaction::<_, AppError, _>(async move |conn| {
         let req = lock_visible(conn, &caller, id).await?;
         let to = check(&req, CooperationAction::Decline, &caller)?;
+        let sms = to_distributor(conn, &req, SmsPurpose::CooperationDeclined).await?;
         let t = Transition::new(to, CooperationAction::Decline.as_str(), Actor::User(caller))
-            .note(reason.clone());
+            .note(reason.clone())
+            .sms(sms);
         let changes = CooperationChanges {
             decline_reason: reason,
             ..Default::default()

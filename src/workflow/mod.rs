@@ -10,4 +10,6 @@ pub mod documents;
 pub mod officers;
 pub mod payments;
 pub mod qualification;
+pub mod sms;
+pub mod terminations;
 pub mod verification;

@@ -718,3 +718,136 @@ impl TestApp {
         self.distributor_in(TEHRAN_PROVINCE, TEHRAN_CITY).await
     }
 }
+
+/// The server binary run as a process of its own (for crash and restart tests).
+pub struct ServerProcess {
+    pub child: std::process::Child,
+    pub addr: SocketAddr,
+}
+
+impl ServerProcess {
+    /// Starts `officer-registry serve` on `database_url` with the test secret and `env`, and
+    /// waits until `/healthz` answers.
+    pub async fn start(database_url: &str, env: &[(&str, &str)]) -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .expect("bind")
+            .local_addr()
+            .expect("addr")
+            .port();
+        let addr: SocketAddr = format!("127.0.0.1:{port}").parse().expect("addr");
+        let docs =
+            std::env::temp_dir().join(format!("or-proc-docs-{}", uuid::Uuid::new_v4().simple()));
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_officer-registry"));
+        cmd.args(["serve", "--bind-addr", &addr.to_string()])
+            .env("DATABASE_URL", database_url)
+            .env("JWT_SECRET", JWT_SECRET)
+            .env("DOCUMENTS_DIR", docs)
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        // Owned at once, so that it is killed and reaped (Drop) whatever happens.
+        let process = Self {
+            child: cmd.spawn().expect("start the server binary"),
+            addr,
+        };
+        let client = reqwest::Client::new();
+        for _ in 0..200 {
+            if let Ok(r) = client.get(format!("http://{addr}/healthz")).send().await
+                && r.status() == 200
+            {
+                return process;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        drop(process);
+        panic!("the server process did not come up on {addr}");
+    }
+
+    /// Kills the process with SIGKILL (no shutdown of any kind) and reaps it.
+    pub fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl TestApp {
+    /// What the SMS simulator received: `(localid, receptor, message)`, oldest first.
+    pub async fn sms_received(&self) -> Vec<(Option<i64>, String, String)> {
+        let v: Value = self
+            .client
+            .get(self.url("/_simulator/kavenegar/messages"))
+            .send()
+            .await
+            .expect("messages")
+            .json()
+            .await
+            .expect("json");
+        v["messages"]
+            .as_array()
+            .expect("messages")
+            .iter()
+            .map(|m| {
+                (
+                    m["localid"].as_i64(),
+                    m["receptor"].as_str().unwrap_or_default().to_string(),
+                    m["message"].as_str().unwrap_or_default().to_string(),
+                )
+            })
+            .collect()
+    }
+
+    /// Sets the SMS simulator's mode (`ok`, `fail`, `timeout`).
+    pub async fn sms_mode(&self, body: Value) {
+        let r = self
+            .client
+            .post(self.url("/_simulator/kavenegar/control"))
+            .json(&body)
+            .send()
+            .await
+            .expect("control");
+        assert_eq!(r.status(), 200);
+    }
+
+    /// Waits until `sql` (a `SELECT count(*)::bigint AS n ...`) gives `want`, up to 20 s.
+    pub async fn wait_count(&self, sql: &str, want: i64) -> i64 {
+        let mut last = -1;
+        for _ in 0..200 {
+            last = self.count(sql).await;
+            if last == want {
+                return last;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        last
+    }
+
+    /// The number of a `SELECT count(*)::bigint AS n ...` query.
+    pub async fn count(&self, sql: &str) -> i64 {
+        use diesel_async::RunQueryDsl;
+        #[derive(diesel::QueryableByName)]
+        struct N {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let mut conn = self.app.pool.get().await.expect("conn");
+        let n: N = diesel::sql_query(sql)
+            .get_result(&mut conn)
+            .await
+            .expect("count");
+        n.n
+    }
+}

@@ -19,4 +19,5 @@ mod reference;
 mod statements;
 mod storage_s3;
 mod subscriptions;
+mod terminations;
 mod typed_columns;

@@ -8,10 +8,13 @@ use uuid::Uuid;
 use super::cooperation::{Contract, CooperationRequest};
 use super::payment::Payment;
 use super::request::QualificationRequest;
+use super::termination::TerminationRequest;
 use crate::cartable::Notice;
 use crate::domain::Entity;
 use crate::domain::jalali;
-use crate::graphql::loaders::{ContractId, CooperationRequestId, Loaders, PaymentId, RequestId};
+use crate::graphql::loaders::{
+    ContractId, CooperationRequestId, Loaders, PaymentId, RequestId, TerminationRequestId,
+};
 
 /// An event in a cartable.
 pub struct CartableEvent(pub Arc<Notice>);
@@ -86,6 +89,20 @@ impl CartableEvent {
             .load_one(ContractId(id))
             .await?
             .map(Contract))
+    }
+    /// The termination request the event is about, as it is now.
+    async fn termination_request(&self, ctx: &Context<'_>) -> Result<Option<TerminationRequest>> {
+        if self.0.entity_type != Entity::TerminationRequest.as_str() {
+            return Ok(None);
+        }
+        let Ok(id) = self.0.entity.parse::<Uuid>() else {
+            return Ok(None);
+        };
+        Ok(ctx
+            .data_unchecked::<Loaders>()
+            .load_one(TerminationRequestId(id))
+            .await?
+            .map(TerminationRequest))
     }
     /// The payment the event is about, as it is now.
     async fn payment(&self, ctx: &Context<'_>) -> Result<Option<Payment>> {

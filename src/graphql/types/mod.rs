@@ -10,5 +10,7 @@ pub mod officer;
 pub mod payment;
 pub mod reference;
 pub mod request;
+pub mod sms;
+pub mod termination;
 pub mod user_account;
 pub mod verification;

@@ -5,10 +5,12 @@ use uuid::Uuid;
 
 use crate::domain::officer::OfficerAction;
 use crate::domain::qualification::{Action, Party, RequestKind, transition};
+use crate::domain::sms::{SmsPurpose, texts};
 use crate::domain::{Actor, Entity};
 use crate::error::{AppError, AppResult};
 use crate::store::events::{self, NewEvent};
 use crate::store::officers::{self, Officer, Profile};
+use crate::store::outbox::NewSms;
 use crate::store::qualification::{self as q, Request, TransitionSet};
 use crate::store::transition::{self, Transition};
 
@@ -27,14 +29,18 @@ pub async fn complete_in(
         .await?
         .ok_or_else(AppError::not_found)?;
     let to = transition(req.status, Action::CompletePayment, Party::System).map_err(refusal)?;
-    apply_to_officer(conn, &req).await?;
-    transition::apply(
-        conn,
-        &req,
-        Transition::new(to, Action::CompletePayment.as_str(), Actor::System).data(data),
-        TransitionSet::default(),
-    )
-    .await
+    let officer = apply_to_officer(conn, &req).await?;
+    let mut t = Transition::new(to, Action::CompletePayment.as_str(), Actor::System).data(data);
+    if req.kind == RequestKind::New {
+        t = t.sms(NewSms::new(
+            &officer.mobile,
+            texts::qualified(),
+            SmsPurpose::Qualified,
+            Entity::QualificationRequest,
+            req.id,
+        ));
+    }
+    transition::apply(conn, &req, t, TransitionSet::default()).await
 }
 
 /// Writes a completed request to its officer: its proposed data, its documents as the

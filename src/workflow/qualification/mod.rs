@@ -13,11 +13,13 @@ pub use review::{approve, claim, reject, report_deficiencies};
 use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
 
-use crate::domain::Caller;
 use crate::domain::officer::DocumentKind;
 use crate::domain::qualification::{Action, Refusal, Status, transition};
+use crate::domain::sms::SmsPurpose;
+use crate::domain::{Caller, Entity};
 use crate::error::{AppError, AppResult};
 use crate::policy::{self, Object};
+use crate::store::outbox::NewSms;
 use crate::store::qualification::{self as q, Request};
 
 /// A deficiency reported by a reviewer.
@@ -119,4 +121,23 @@ pub fn changes_since(
         changed.push("documents".to_string());
     }
     changed
+}
+
+/// An SMS to the officer of a request.
+pub(super) async fn to_officer(
+    conn: &mut AsyncPgConnection,
+    req: &Request,
+    text: String,
+    purpose: SmsPurpose,
+) -> AppResult<NewSms> {
+    let officer = crate::store::officers::find(conn, req.officer_id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    Ok(NewSms::new(
+        &officer.mobile,
+        text,
+        purpose,
+        Entity::QualificationRequest,
+        req.id,
+    ))
 }

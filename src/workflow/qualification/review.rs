@@ -7,12 +7,13 @@ use uuid::Uuid;
 
 use crate::domain::normalize;
 use crate::domain::qualification::{Action, RejectionReason};
+use crate::domain::sms::{SmsPurpose, texts};
 use crate::domain::{Actor, Caller};
 use crate::error::{AppError, AppResult};
 use crate::store::qualification::{self as q, Deficiency, Request, TransitionSet};
 use crate::store::transition::{self, Transition};
 
-use super::{DRAFT_FIELDS, DeficiencyItem, check, lock_visible, snapshot};
+use super::{DRAFT_FIELDS, DeficiencyItem, check, lock_visible, snapshot, to_officer};
 
 /// A reviewer takes a SUBMITTED file of their university (two at once: exactly one wins).
 pub async fn claim(conn: &mut AsyncPgConnection, caller: Caller, id: Uuid) -> AppResult<Request> {
@@ -109,11 +110,19 @@ pub async fn report_deficiencies(
             "snapshot": snapshot(&req),
             "documents": documents,
         });
+        let sms = to_officer(
+            conn,
+            &req,
+            texts::deficiencies_reported(),
+            SmsPurpose::DeficienciesReported,
+        )
+        .await?;
         transition::apply(
             conn,
             &req,
             Transition::new(to, Action::ReportDeficiencies.as_str(), Actor::User(caller))
-                .data(data),
+                .data(data)
+                .sms(sms),
             TransitionSet::default(),
         )
         .await
@@ -138,12 +147,20 @@ pub async fn approve(
             ..Default::default()
         };
         let data = serde_json::json!({ "feeRials": fee });
+        let sms = to_officer(
+            conn,
+            &req,
+            texts::request_approved(fee),
+            SmsPurpose::RequestApproved,
+        )
+        .await?;
         transition::apply(
             conn,
             &req,
             Transition::new(to, Action::Approve.as_str(), Actor::User(caller))
                 .note(note)
-                .data(data),
+                .data(data)
+                .sms(sms),
             set,
         )
         .await

@@ -1,0 +1,1 @@
+DROP TABLE termination_requests;
