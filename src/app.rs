@@ -15,6 +15,7 @@ use crate::store::{self, DbPool, embedded};
 use crate::workflow::accounts::Sessions;
 use crate::workflow::cooperation::CooperationSettings;
 use crate::workflow::documents::Documents;
+use crate::workflow::messages::Messages;
 use crate::workflow::payments::Payments;
 use crate::workflow::sms::Sender;
 
@@ -162,6 +163,15 @@ impl App {
         CooperationSettings {
             expiry_days: self.config.cooperation_expiry_days,
             max_active_contracts: self.config.max_active_contracts_per_officer,
+        }
+    }
+
+    /// The messages workflow with this server's store and limits.
+    pub(crate) fn messages(&self) -> Messages<'_> {
+        Messages {
+            pool: &self.pool,
+            store: &self.documents,
+            max_bytes: self.config.max_document_bytes,
         }
     }
 

@@ -17,6 +17,7 @@ use std::time::Duration;
 use tokio::sync::broadcast;
 use uuid::Uuid;
 
+use crate::domain::message::Audience;
 use crate::domain::{Caller, Parties};
 use crate::policy::{self, Object};
 
@@ -47,9 +48,21 @@ pub struct Notice {
     pub university: Option<i32>,
     /// Distributor concerned.
     pub distributor: Option<Uuid>,
+    /// For a message: its audience, as stored with the event.
+    #[serde(default)]
+    pub audience: Option<serde_json::Value>,
+    /// The audience, read once.
+    #[serde(skip)]
+    pub recipients: Option<Audience>,
 }
 
 impl Notice {
+    /// Reads the audience of a message event.
+    pub fn prepared(mut self) -> Self {
+        self.recipients = self.audience.as_ref().and_then(Audience::from_json);
+        self
+    }
+
     /// The parties of the event (who it concerns).
     pub fn parties(&self) -> Parties {
         Parties {
@@ -59,9 +72,23 @@ impl Notice {
         }
     }
 
+    /// The parties of the event for `caller`: a message concerns the officers of its
+    /// audience.
+    fn parties_for(&self, caller: &Caller) -> Parties {
+        match &self.recipients {
+            Some(audience) => Parties {
+                officer: caller
+                    .officer_id
+                    .filter(|o| audience.includes(*o, caller.province_id)),
+                ..Parties::default()
+            },
+            None => self.parties(),
+        }
+    }
+
     /// Whether the event concerns `caller` (the policy's rule for cartable notices).
     pub fn concerns(&self, caller: &Caller) -> bool {
-        policy::sees(caller, Object::CartableNotice, &self.parties())
+        policy::sees(caller, Object::CartableNotice, &self.parties_for(caller))
     }
 
     /// The kind shown to clients: entity and action, e.g. `QUALIFICATION_REQUEST_SUBMIT`.
@@ -83,7 +110,10 @@ impl From<crate::store::events::Event> for Notice {
             officer: e.officer_id,
             university: e.university_id,
             distributor: e.distributor_id,
+            audience: e.audience,
+            recipients: None,
         }
+        .prepared()
     }
 }
 
@@ -96,6 +126,8 @@ struct Routes {
     /// For viewers nothing is routed to (yet): a channel that stays open and silent.
     nobody: broadcast::Sender<Arc<Notice>>,
     officers: Mutex<HashMap<Uuid, broadcast::Sender<Arc<Notice>>>>,
+    /// The province of residence of each officer subscribed here (messages to provinces).
+    officer_provinces: Mutex<HashMap<Uuid, Option<i32>>>,
     universities: Mutex<HashMap<i32, broadcast::Sender<Arc<Notice>>>>,
     distributors: Mutex<HashMap<Uuid, broadcast::Sender<Arc<Notice>>>>,
 }
@@ -127,10 +159,34 @@ fn channel<K: std::hash::Hash + Eq + Copy>(
 }
 
 impl Routes {
+    /// One message event to every officer subscribed here that its audience includes
+    /// (instead of one notification per recipient).
+    fn fan_out(&self, audience: &Audience, notice: &Arc<Notice>) {
+        let mut provinces = self
+            .officer_provinces
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        let mut officers = self.officers.lock().unwrap_or_else(|p| p.into_inner());
+        officers.retain(|officer, tx| {
+            let province = provinces.get(officer).copied().flatten();
+            if audience.includes(*officer, province) {
+                // Nobody listens any more: forget the channel.
+                tx.send(notice.clone()).is_ok()
+            } else {
+                tx.receiver_count() > 0
+            }
+        });
+        provinces.retain(|officer, _| officers.contains_key(officer));
+    }
+
     fn publish(&self, notice: Notice) {
         let notice = Arc::new(notice);
         // No receivers is fine: nobody is subscribed on this instance.
         let _ = self.all.send(notice.clone());
+        if let Some(audience) = &notice.recipients {
+            self.fan_out(audience, &notice);
+            return;
+        }
         route(&self.officers, notice.officer, &notice);
         route(&self.universities, notice.university, &notice);
         route(&self.distributors, notice.distributor, &notice);
@@ -152,6 +208,7 @@ impl Hub {
             all: broadcast::channel(buffer).0,
             nobody: broadcast::channel(1).0,
             officers: Mutex::new(HashMap::new()),
+            officer_provinces: Mutex::new(HashMap::new()),
             universities: Mutex::new(HashMap::new()),
             distributors: Mutex::new(HashMap::new()),
         });
@@ -172,7 +229,13 @@ impl Hub {
         let r = &self.routes;
         match policy::scope(caller, Object::CartableNotice) {
             policy::Scope::All => r.all.subscribe(),
-            policy::Scope::Officer(o) => channel(&r.officers, o, r.buffer),
+            policy::Scope::Officer(o) => {
+                r.officer_provinces
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .insert(o, caller.province_id);
+                channel(&r.officers, o, r.buffer)
+            }
             policy::Scope::University(u) => channel(&r.universities, u, r.buffer),
             policy::Scope::Distributor(d) => channel(&r.distributors, d, r.buffer),
             policy::Scope::Nothing => r.nobody.subscribe(),
@@ -229,7 +292,7 @@ async fn listen_once(url: &str, routes: &Routes, last_seen: &AtomicI64) -> anyho
     while let Some(n) = stream.next().await {
         let n = n?;
         match serde_json::from_str::<Notice>(&n.payload) {
-            Ok(notice) => publish(routes, last_seen, notice),
+            Ok(notice) => publish(routes, last_seen, notice.prepared()),
             Err(e) => {
                 tracing::warn!(error = %e, payload = %n.payload, "unreadable cartable notice")
             }

@@ -37,10 +37,6 @@ pub enum Object {
     /// An officer's termination of a contract.
     TerminationRequest,
     /// A message of the directorate to officers.
-    #[cfg_attr(
-        not(test),
-        expect(dead_code, reason = "room for the messages workflow")
-    )]
     Message,
 }
 
@@ -239,6 +235,15 @@ pub const OPERATIONS: &[(&str, Callers)] = &[
         Callers::Roles(&[Role::Officer, Role::Distributor, Role::DirectorateAdmin]),
     ),
     ("smsOutbox", ADMIN),
+    (
+        "messages",
+        Callers::Roles(&[Role::Officer, Role::DirectorateAdmin]),
+    ),
+    (
+        "message",
+        Callers::Roles(&[Role::Officer, Role::DirectorateAdmin]),
+    ),
+    ("messageRecipients", ADMIN),
     ("contracts", Callers::SignedIn),
     (
         "branches",
@@ -274,6 +279,9 @@ pub const OPERATIONS: &[(&str, Callers)] = &[
     ("requestTermination", OFFICER),
     ("finalizeTermination", OFFICER),
     ("cancelTerminationRequest", OFFICER),
+    ("sendMessage", ADMIN),
+    ("markMessageRead", OFFICER),
+    ("acknowledgeMessage", OFFICER),
     ("createStaffAccount", ADMIN),
     ("createDistributor", ADMIN),
     ("setFieldOfStudyEligibility", ADMIN),
@@ -367,6 +375,7 @@ mod tests {
             officer_id: (role == Role::Officer).then(|| Uuid::from_u128(10)),
             university_id: (role == Role::UniversityReviewer).then_some(281),
             distributor_id: (role == Role::Distributor).then(|| Uuid::from_u128(20)),
+            province_id: None,
         }
     }
 

@@ -20,6 +20,8 @@ pub struct Caller {
     pub university_id: Option<i32>,
     /// For a distributor's account: the distributor.
     pub distributor_id: Option<Uuid>,
+    /// For an officer: the province of residence (messages go to the officers of provinces).
+    pub province_id: Option<i32>,
 }
 
 /// Who a change is written by: a caller, or the system (background jobs, payment

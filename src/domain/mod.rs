@@ -5,6 +5,7 @@ mod text_enum;
 pub(crate) mod caller;
 pub mod cooperation;
 pub(crate) mod jalali;
+pub mod message;
 pub(crate) mod normalize;
 pub mod officer;
 pub(crate) mod patch;
@@ -97,6 +98,8 @@ text_enum! {
         TerminationRequest = "termination_request",
         /// A text message of the outbox.
         Sms = "sms",
+        /// A message of the directorate to officers.
+        Message = "message",
     }
 }
 

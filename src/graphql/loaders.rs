@@ -9,8 +9,8 @@ use crate::domain::Entity;
 use crate::domain::payment::PaymentStatus;
 use crate::error::AppError;
 use crate::store::{
-    self, DbPool, cooperation, distributors, events, officers, payments, qualification, reference,
-    terminations, users,
+    self, DbPool, cooperation, distributors, events, messages, officers, payments, qualification,
+    reference, terminations, users,
 };
 
 /// The loader of the request; one instance serves every key type below.
@@ -106,6 +106,18 @@ pub struct CooperationRequestId(pub Uuid);
 /// Key: a termination request by id.
 #[derive(Clone, Copy, Hash, PartialEq, Eq)]
 pub struct TerminationRequestId(pub Uuid);
+/// Key: the attachments of a message.
+#[derive(Clone, Copy, Hash, PartialEq, Eq)]
+pub struct AttachmentsOfMessage(pub Uuid);
+/// Key: the (read, acknowledged) counts of a message.
+#[derive(Clone, Copy, Hash, PartialEq, Eq)]
+pub struct MessageCounts(pub Uuid);
+/// Key: a message by id.
+#[derive(Clone, Copy, Hash, PartialEq, Eq)]
+pub struct MessageId(pub Uuid);
+/// Key: an officer's copy of a message (message, officer).
+#[derive(Clone, Copy, Hash, PartialEq, Eq)]
+pub struct CopyOfMessage(pub Uuid, pub Uuid);
 /// Key: a contract by id.
 #[derive(Clone, Copy, Hash, PartialEq, Eq)]
 pub struct ContractId(pub Uuid);
@@ -485,6 +497,74 @@ impl Loader<TerminationRequestId> for StoreLoader {
             .into_iter()
             .map(|r| (TerminationRequestId(r.id), r))
             .collect())
+    }
+}
+
+impl Loader<AttachmentsOfMessage> for StoreLoader {
+    type Value = Vec<messages::Attachment>;
+    type Error = async_graphql::Error;
+    async fn load(
+        &self,
+        keys: &[AttachmentsOfMessage],
+    ) -> LoadResult<AttachmentsOfMessage, Self::Value> {
+        let mut conn = store::conn(&self.pool).await.map_err(err)?;
+        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+        let rows = messages::attachments_of(&mut conn, &ids)
+            .await
+            .map_err(err)?;
+        Ok(group(keys, rows, |r| AttachmentsOfMessage(r.message_id)))
+    }
+}
+
+impl Loader<MessageCounts> for StoreLoader {
+    type Value = (i64, i64);
+    type Error = async_graphql::Error;
+    async fn load(&self, keys: &[MessageCounts]) -> LoadResult<MessageCounts, Self::Value> {
+        let mut conn = store::conn(&self.pool).await.map_err(err)?;
+        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+        let counts = messages::counts(&mut conn, &ids).await.map_err(err)?;
+        Ok(counts
+            .into_iter()
+            .map(|(id, c)| (MessageCounts(id), c))
+            .collect())
+    }
+}
+
+impl Loader<MessageId> for StoreLoader {
+    type Value = messages::Message;
+    type Error = async_graphql::Error;
+    async fn load(&self, keys: &[MessageId]) -> LoadResult<MessageId, Self::Value> {
+        let mut conn = store::conn(&self.pool).await.map_err(err)?;
+        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+        let rows = messages::by_ids(&mut conn, &ids).await.map_err(err)?;
+        Ok(rows.into_iter().map(|r| (MessageId(r.id), r)).collect())
+    }
+}
+
+impl Loader<CopyOfMessage> for StoreLoader {
+    type Value = messages::Recipient;
+    type Error = async_graphql::Error;
+    async fn load(&self, keys: &[CopyOfMessage]) -> LoadResult<CopyOfMessage, Self::Value> {
+        let mut conn = store::conn(&self.pool).await.map_err(err)?;
+        let mut map = HashMap::new();
+        // Keys of one request are the viewer's: usually one officer.
+        let mut officers: Vec<Uuid> = keys.iter().map(|k| k.1).collect();
+        officers.sort();
+        officers.dedup();
+        for officer in officers {
+            let ids: Vec<Uuid> = keys
+                .iter()
+                .filter(|k| k.1 == officer)
+                .map(|k| k.0)
+                .collect();
+            for r in messages::recipients_of(&mut conn, officer, &ids)
+                .await
+                .map_err(err)?
+            {
+                map.insert(CopyOfMessage(r.message_id, r.officer_id), r);
+            }
+        }
+        Ok(map)
     }
 }
 

@@ -9,6 +9,7 @@ pub(crate) mod distributors;
 pub(crate) mod extensions;
 pub(crate) mod guards;
 pub(crate) mod loaders;
+pub(crate) mod messages;
 pub(crate) mod officers;
 pub mod pagination;
 pub(crate) mod payments;
@@ -36,6 +37,7 @@ pub struct QueryRoot(
     cooperation::CooperationQuery,
     distributors::DistributorsQuery,
     terminations::TerminationsQuery,
+    messages::MessagesQuery,
 );
 
 /// Root mutation.
@@ -49,6 +51,7 @@ pub struct MutationRoot(
     distributors::DistributorsMutation,
     cooperation::CooperationMutation,
     terminations::TerminationsMutation,
+    messages::MessagesMutation,
     admin::AdminMutation,
     admin::AdminReferenceMutation,
 );

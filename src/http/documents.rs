@@ -16,7 +16,7 @@ use crate::error::ErrorCode;
 use crate::integrations::storage;
 use crate::policy::{self, Object};
 use crate::store::{self, qualification as q};
-use crate::workflow::accounts;
+use crate::workflow::{accounts, messages};
 
 /// Query string of a download.
 #[derive(Deserialize)]
@@ -28,12 +28,39 @@ fn not_found() -> Response {
     (StatusCode::NOT_FOUND, "not found").into_response()
 }
 
+/// What a download is: a document of a request, or an attachment of a message.
+#[derive(Clone, Copy)]
+enum Kind {
+    Document,
+    Attachment,
+}
+
 /// Serves a document.
 pub async fn download(
     State(state): State<AppState>,
     Path(id): Path<String>,
     Query(query): Query<DownloadQuery>,
     headers: HeaderMap,
+) -> Response {
+    handle(state, id, query, headers, Kind::Document).await
+}
+
+/// Serves an attachment of a message, to its recipients and admins.
+pub async fn attachment(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(query): Query<DownloadQuery>,
+    headers: HeaderMap,
+) -> Response {
+    handle(state, id, query, headers, Kind::Attachment).await
+}
+
+async fn handle(
+    state: AppState,
+    id: String,
+    query: DownloadQuery,
+    headers: HeaderMap,
+    kind: Kind,
 ) -> Response {
     let Ok(id) = id.parse::<Uuid>() else {
         return not_found();
@@ -53,46 +80,62 @@ pub async fn download(
         },
         (None, None) => return (StatusCode::UNAUTHORIZED, "sign in first").into_response(),
     };
-    match serve(&state, id, user_id).await {
+    match serve(&state, id, user_id, kind).await {
         Ok(Some(resp)) => resp,
         Ok(None) => not_found(),
         Err(e) => {
-            tracing::error!(error = %e, "document download failed");
+            tracing::error!(error = %e, "download failed");
             (StatusCode::INTERNAL_SERVER_ERROR, "internal server error").into_response()
         }
     }
 }
 
-async fn serve(state: &AppState, id: Uuid, user_id: Uuid) -> anyhow::Result<Option<Response>> {
+/// The stored file a caller may download: (storage key, content type, file name).
+async fn find(
+    conn: &mut store::DbConn,
+    id: Uuid,
+    user_id: Uuid,
+    kind: Kind,
+) -> Result<Option<(String, String, String)>, crate::error::AppError> {
+    // The account as it is now: a disabled one gets nothing.
+    let caller = match accounts::signed_in(conn, user_id, Uuid::nil()).await {
+        Ok(s) => s.caller,
+        Err(e) if e.code == ErrorCode::Unauthenticated => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    Ok(match kind {
+        Kind::Document => q::document_with_parties(conn, id)
+            .await?
+            .filter(|(_, parties)| policy::sees(&caller, Object::Document, parties))
+            .map(|(d, _)| (d.storage_key, d.content_type, d.file_name)),
+        Kind::Attachment => messages::attachment_for(conn, &caller, id)
+            .await?
+            .map(|a| (a.storage_key, a.content_type, a.file_name)),
+    })
+}
+
+async fn serve(
+    state: &AppState,
+    id: Uuid,
+    user_id: Uuid,
+    kind: Kind,
+) -> anyhow::Result<Option<Response>> {
     let mut conn = store::conn(&state.app.pool)
         .await
         .map_err(|e| anyhow::anyhow!(e.describe()))?;
-    let found = async {
-        // The account as it is now: a disabled one gets nothing.
-        let caller = match accounts::signed_in(&mut conn, user_id, Uuid::nil()).await {
-            Ok(s) => s.caller,
-            Err(e) if e.code == ErrorCode::Unauthenticated => return Ok(None),
-            Err(e) => return Err(e),
-        };
-        let Some((doc, parties)) = q::document_with_parties(&mut conn, id).await? else {
-            return Ok(None);
-        };
-        Ok::<_, crate::error::AppError>(
-            policy::sees(&caller, Object::Document, &parties).then_some(doc),
-        )
-    }
-    .await
-    .map_err(|e| anyhow::anyhow!(e.describe()))?;
+    let found = find(&mut conn, id, user_id, kind)
+        .await
+        .map_err(|e| anyhow::anyhow!(e.describe()))?;
     drop(conn);
-    let Some(doc) = found else {
+    let Some((storage_key, content_type, file_name)) = found else {
         return Ok(None);
     };
-    let bytes = state.app.documents.get(&doc.storage_key).await?;
+    let bytes = state.app.documents.get(&storage_key).await?;
     let headers = [
-        (header::CONTENT_TYPE, doc.content_type.clone()),
+        (header::CONTENT_TYPE, content_type),
         (
             header::CONTENT_DISPOSITION,
-            storage::content_disposition(&doc.file_name),
+            storage::content_disposition(&file_name),
         ),
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
         (header::CACHE_CONTROL, "private, no-store".to_string()),

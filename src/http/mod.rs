@@ -83,6 +83,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/graphql", post(graphql::graphql_handler))
         .route("/graphql/ws", get(ws::graphql_ws))
         .route("/documents/{id}", get(documents::download))
+        .route("/messages/attachments/{id}", get(documents::attachment))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics_text))

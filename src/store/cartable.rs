@@ -5,6 +5,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use super::events::Event;
 use super::schema::events;
+use crate::domain::Entity;
 use crate::error::AppResult;
 use crate::policy::Scope;
 
@@ -43,7 +44,20 @@ pub async fn replay(
         .into_boxed();
     let q = match scope {
         Scope::All => q,
-        Scope::Officer(o) => q.filter(events::officer_id.eq(o)),
+        // An officer's own events, and the messages it received (one event per message;
+        // an explicit list of officers is split over several events, of which the
+        // officer's is the one naming it).
+        Scope::Officer(o) => q.filter(
+            events::officer_id.eq(o).or(diesel::dsl::sql::<diesel::sql_types::Bool>(
+                "(events.entity_type = ",
+            )
+            .bind::<diesel::sql_types::Text, _>(Entity::Message)
+            .sql(" AND EXISTS (SELECT 1 FROM message_recipients r WHERE r.message_id::text = events.entity_id AND r.officer_id = ")
+            .bind::<diesel::sql_types::Uuid, _>(o)
+            .sql(") AND (events.audience -> 'officerIds' IS NULL OR events.audience -> 'officerIds' @> jsonb_build_array(")
+            .bind::<diesel::sql_types::Uuid, _>(o)
+            .sql("::text)))")),
+        ),
         Scope::University(u) => q.filter(events::university_id.eq(u)),
         Scope::Distributor(d) => q.filter(events::distributor_id.eq(d)),
         Scope::Nothing => return Ok(Vec::new()),

@@ -27,6 +27,7 @@ pub struct Event {
     pub officer_id: Option<Uuid>,
     pub university_id: Option<i32>,
     pub distributor_id: Option<Uuid>,
+    pub audience: Option<serde_json::Value>,
 }
 
 /// An event to append.
@@ -48,6 +49,8 @@ pub struct NewEvent {
     pub university_id: Option<i32>,
     /// The distributor whose cartable shows the event.
     pub distributor_id: Option<Uuid>,
+    /// For a message: the officers it goes to (fanned out by each instance).
+    pub audience: Option<serde_json::Value>,
 }
 
 impl NewEvent {
@@ -71,6 +74,7 @@ impl NewEvent {
             officer_id: None,
             university_id: None,
             distributor_id: None,
+            audience: None,
         }
     }
 

@@ -149,6 +149,7 @@ diesel::table! {
         officer_id -> Nullable<Uuid>,
         university_id -> Nullable<Int4>,
         distributor_id -> Nullable<Uuid>,
+        audience -> Nullable<Jsonb>,
     }
 }
 
@@ -272,6 +273,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     cooperation_requests,
     contracts,
     termination_requests,
+    messages,
+    message_recipients,
+    message_attachments,
 );
 
 diesel::table! {
@@ -363,3 +367,44 @@ diesel::table! {
         finalized_at -> Nullable<Timestamptz>,
     }
 }
+
+diesel::table! {
+    messages (id) {
+        id -> Uuid,
+        subject -> Text,
+        body -> Text,
+        priority -> Text,
+        must_acknowledge -> Bool,
+        audience -> Jsonb,
+        sent_by -> Uuid,
+        sent_at -> Timestamptz,
+        recipients_count -> Int4,
+    }
+}
+
+diesel::table! {
+    message_recipients (message_id, officer_id) {
+        message_id -> Uuid,
+        officer_id -> Uuid,
+        sent_at -> Timestamptz,
+        read_at -> Nullable<Timestamptz>,
+        acknowledged_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    message_attachments (id) {
+        id -> Uuid,
+        message_id -> Uuid,
+        file_name -> Text,
+        content_type -> Text,
+        size_bytes -> Int8,
+        sha256 -> Text,
+        storage_key -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(message_recipients -> messages (message_id));
+diesel::joinable!(message_recipients -> officers (officer_id));
+diesel::joinable!(message_attachments -> messages (message_id));

@@ -43,6 +43,7 @@ pub async fn signed_in(
         officer_id: officer.as_ref().map(|o| o.id),
         university_id: user.university_id,
         distributor_id: user.distributor_id,
+        province_id: officer.as_ref().and_then(|o| o.province_id),
     };
     Ok(SignedIn {
         caller,

@@ -74,7 +74,10 @@ impl Documents<'_> {
 }
 
 /// Reads a file off the async threads, refusing an empty one and one over `limit` bytes.
-async fn read_limited(file: impl Read + Send + 'static, limit: usize) -> AppResult<Vec<u8>> {
+pub(crate) async fn read_limited(
+    file: impl Read + Send + 'static,
+    limit: usize,
+) -> AppResult<Vec<u8>> {
     let content = tokio::task::spawn_blocking(move || {
         let mut buf = Vec::new();
         file.take(limit as u64 + 1)

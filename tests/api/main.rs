@@ -10,6 +10,7 @@ mod accounts;
 mod admin;
 mod cooperation;
 mod limits;
+mod messages;
 mod officers;
 mod operations;
 mod payments;

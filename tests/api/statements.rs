@@ -184,8 +184,10 @@ async fn every_list_field_costs_the_same_at_two_page_sizes() {
         .await;
     }
     qualify(&app, &busy, &reviewer).await;
+    let mut queued = Vec::new();
     for i in 0..12 {
         let o = app.register_officer().await;
+        queued.push(o.officer_id.clone());
         let id = crate::qualification::submitted_request(&app, &o, TEHRAN_CITY).await;
         if i == 0 {
             app.gql_as(
@@ -255,6 +257,30 @@ async fn every_list_field_costs_the_same_at_two_page_sizes() {
         assert!(r["errors"].is_null(), "{r}");
     }
 
+    // 12 messages to the busy officer, and one to the 12 officers of the queue (alike).
+    let mut broadcast = String::new();
+    for i in 0..13 {
+        let input = if i == 0 {
+            json!({ "subject": "صف", "body": "متن", "officerIds": queued })
+        } else {
+            json!({ "subject": format!("پیام {i}"), "body": "متن", "officerIds": [busy.officer_id] })
+        };
+        let r = app
+            .gql_as(
+                &admin,
+                "mutation($i: SendMessageInput!) { sendMessage(input: $i) { id } }",
+                json!({ "i": input }),
+            )
+            .await;
+        let id = r["data"]["sendMessage"]["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{r}"));
+        if i == 0 {
+            broadcast = id.to_string();
+        }
+    }
+    let recipients_args = format!("messageId: \"{broadcast}\"");
+
     // Who lists what, and the arguments that select the data above.
     let callers: HashMap<&str, (&str, &str)> = HashMap::from([
         ("myQualificationRequests", (busy.token.as_str(), "")),
@@ -266,6 +292,11 @@ async fn every_list_field_costs_the_same_at_two_page_sizes() {
         ("terminationRequests", (busy.token.as_str(), "")),
         // Proposals, acceptances, approvals and the qualification wrote more than 12.
         ("smsOutbox", (admin.as_str(), "")),
+        ("messages", (busy.token.as_str(), "")),
+        (
+            "messageRecipients",
+            (admin.as_str(), recipients_args.as_str()),
+        ),
         (
             "reviewQueue",
             (

@@ -925,6 +925,64 @@ query TerminationRequest($id: ID!) {
 }
 `,variablesText:`{
   "id": "<id from MyTerminationRequests>"
+}`}]},{file:"officer/07-messages.graphql",title:"Officer: the inbox of the directorate's messages (M1)",notes:"مسئول فنی: صندوق پیام‌های اداره کل\n\nSign in as `officer` or `officer.qualified` after the admin sent a message.",operations:[{name:"UnreadMessages",type:"query",description:"How many messages are unread.",text:`# How many messages are unread.
+query UnreadMessages {
+  me {
+    unreadMessageCount
+  }
+}
+`,variablesText:""},{name:"Inbox",type:"query",description:"The inbox, newest first (unreadOnly: true for the unread ones).",text:`# The inbox, newest first (unreadOnly: true for the unread ones).
+query Inbox($unreadOnly: Boolean, $first: Int, $after: String) {
+  messages(unreadOnly: $unreadOnly, first: $first, after: $after) {
+    totalCount
+    edges {
+      node {
+        id
+        subject
+        body
+        priority
+        mustAcknowledge
+        sentAtJalali
+        readAt
+        attachments {
+          fileName
+          downloadUrl
+        }
+      }
+    }
+  }
+}
+`,variablesText:`{
+  "unreadOnly": false
+}`},{name:"Message",type:"query",description:"One message.",text:`# One message.
+query Message($id: ID!) {
+  message(id: $id) {
+    id
+    subject
+    body
+    readAt
+  }
+}
+`,variablesText:`{
+  "id": "<id from Inbox>"
+}`},{name:"MarkMessageRead",type:"mutation",description:"Marks it read (once; again changes nothing).",text:`# Marks it read (once; again changes nothing).
+mutation MarkMessageRead($id: ID!) {
+  markMessageRead(id: $id) {
+    id
+    readAt
+  }
+}
+`,variablesText:`{
+  "id": "<id from Inbox>"
+}`},{name:"AcknowledgeMessage",type:"mutation",description:"Acknowledges a message that asks for it.",text:`# Acknowledges a message that asks for it.
+mutation AcknowledgeMessage($id: ID!) {
+  acknowledgeMessage(id: $id) {
+    id
+    acknowledgedAt
+  }
+}
+`,variablesText:`{
+  "id": "<id from Inbox>"
 }`}]},{file:"reviewer/cooperation.graphql",title:"University reviewer: deciding on a cooperation (C3)",notes:`کارشناس دانشگاه: بررسی درخواست‌های همکاری
 
 Sign in as \`reviewer.tehran\`: the requests the officers accepted for branches in the
@@ -1348,6 +1406,64 @@ mutation SetReviewFee($kind: QualificationRequestKind!, $amountRials: Int!) {
 `,variablesText:`{
   "kind": "NEW",
   "amountRials": 15000000
+}`}]},{file:"admin/messages.graphql",title:"Directorate: messages to officers (M1)",notes:"اداره کل: ارسال پیام و بخشنامه به مسئولان فنی\n\nSign in as `admin`. A message goes to all officers, to the officers of provinces, or to\nofficers by id; the audience is resolved when it is sent. Attachments (PDF) are sent with\nthe Upload file button (variables `input.attachments`).",operations:[{name:"SendMessage",type:"mutation",description:`Sends a message to every officer (one audience only: allOfficers, provinceIds or
+officerIds).`,text:`# Sends a message to every officer (one audience only: allOfficers, provinceIds or
+# officerIds).
+mutation SendMessage($input: SendMessageInput!) {
+  sendMessage(input: $input) {
+    id
+    subject
+    recipientsCount
+    sentAtJalali
+  }
+}
+`,variablesText:`{
+  "input": {
+    "subject": "بخشنامه ثبت سامانه جدید",
+    "body": "همکاران گرامی،\\nاز ابتدای ماه آینده ثبت قراردادها فقط از طریق سامانه انجام می‌شود.",
+    "allOfficers": true,
+    "priority": "URGENT",
+    "mustAcknowledge": true
+  }
+}`},{name:"SentMessages",type:"query",description:"The messages sent, newest first, with how many read and acknowledged them.",text:`# The messages sent, newest first, with how many read and acknowledged them.
+query SentMessages($first: Int, $after: String) {
+  messages(first: $first, after: $after) {
+    totalCount
+    edges {
+      node {
+        id
+        subject
+        priority
+        sentAtJalali
+        recipientsCount
+        readCount
+        acknowledgedCount
+        audience
+      }
+    }
+  }
+}
+`,variablesText:""},{name:"MessageRecipients",type:"query",description:"Who received a message and who has read it (state: READ, UNREAD, ACKNOWLEDGED, ALL).",text:`# Who received a message and who has read it (state: READ, UNREAD, ACKNOWLEDGED, ALL).
+query MessageRecipients($messageId: ID!, $state: RecipientState, $first: Int, $after: String) {
+  messageRecipients(messageId: $messageId, state: $state, first: $first, after: $after) {
+    totalCount
+    edges {
+      cursor
+      node {
+        readAt
+        acknowledgedAt
+        officer {
+          firstName
+          lastName
+          nationalCode
+        }
+      }
+    }
+  }
+}
+`,variablesText:`{
+  "messageId": "<id from SentMessages>",
+  "state": "UNREAD"
 }`}]},{file:"admin/sms.graphql",title:"Directorate: the SMS outbox",notes:`اداره کل: صف پیامک‌ها
 
 Sign in as \`admin\`. Every SMS is written with the change it announces and sent by the

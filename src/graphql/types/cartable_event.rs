@@ -6,14 +6,17 @@ use std::sync::Arc;
 use uuid::Uuid;
 
 use super::cooperation::{Contract, CooperationRequest};
+use super::message::Message;
 use super::payment::Payment;
 use super::request::QualificationRequest;
 use super::termination::TerminationRequest;
 use crate::cartable::Notice;
 use crate::domain::Entity;
 use crate::domain::jalali;
+use crate::graphql::context::caller;
 use crate::graphql::loaders::{
-    ContractId, CooperationRequestId, Loaders, PaymentId, RequestId, TerminationRequestId,
+    ContractId, CooperationRequestId, CopyOfMessage, Loaders, MessageId, PaymentId, RequestId,
+    TerminationRequestId,
 };
 
 /// An event in a cartable.
@@ -103,6 +106,29 @@ impl CartableEvent {
             .load_one(TerminationRequestId(id))
             .await?
             .map(TerminationRequest))
+    }
+    /// The message the event announces (with the viewer's copy).
+    async fn message(&self, ctx: &Context<'_>) -> Result<Option<Message>> {
+        if self.0.entity_type != Entity::Message.as_str() {
+            return Ok(None);
+        }
+        let Ok(id) = self.0.entity.parse::<Uuid>() else {
+            return Ok(None);
+        };
+        let loaders = ctx.data_unchecked::<Loaders>();
+        let Some(row) = loaders.load_one(MessageId(id)).await? else {
+            return Ok(None);
+        };
+        let caller = caller(ctx).await?;
+        let copy = match caller.officer_id {
+            Some(o) => loaders.load_one(CopyOfMessage(id, o)).await?,
+            None => None,
+        };
+        Ok(Some(Message {
+            row,
+            copy,
+            admin: caller.role == crate::domain::Role::DirectorateAdmin,
+        }))
     }
     /// The payment the event is about, as it is now.
     async fn payment(&self, ctx: &Context<'_>) -> Result<Option<Payment>> {

@@ -6,6 +6,7 @@ pub mod cooperation;
 pub mod distributor;
 pub mod document;
 pub mod event;
+pub mod message;
 pub mod officer;
 pub mod payment;
 pub mod reference;

@@ -63,6 +63,21 @@ impl UserAccount {
             visibility: Access::Full,
         }))
     }
+    /// The signed-in officer's unread messages; 0 for every other role and account.
+    async fn unread_message_count(&self, ctx: &Context<'_>) -> Result<i32> {
+        if !self.1 || self.0.role != Role::Officer {
+            return Ok(0);
+        }
+        let Ok(me) = signed_in(ctx).await else {
+            return Ok(0);
+        };
+        let Some(officer) = me.caller.officer_id.filter(|_| me.user.id == self.0.id) else {
+            return Ok(0);
+        };
+        let mut conn = crate::store::conn(&crate::graphql::context::app(ctx).pool).await?;
+        let n = crate::store::messages::unread_count(&mut conn, officer).await?;
+        Ok(i32::try_from(n).unwrap_or(i32::MAX))
+    }
     /// For a distributor's account: the distributor.
     async fn distributor(&self, ctx: &Context<'_>) -> Result<Option<Distributor>> {
         let Some(id) = self.0.distributor_id else {
