@@ -27,7 +27,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-/// The benchmark's own database, dropped and recreated at every run.
+/// The benchmark's own database, dropped and recreated at every run (`BENCH_DB_NAME`
+/// names another one).
 const BENCH_DB: &str = "officer_registry_bench";
 /// Password of every seeded account.
 const PASSWORD: &str = "Bench-password-1405";
@@ -58,6 +59,10 @@ struct Settings {
     warmup_seconds: f64,
     max_requests: u64,
     keep_db: bool,
+    /// The database seeded (and dropped unless kept).
+    db_name: String,
+    /// Seed, keep the database, and stop: no server, no load (`benches/peer/run` uses it).
+    seed_only: bool,
 }
 
 fn env_or<T: std::str::FromStr>(name: &str, default: T) -> Result<T> {
@@ -79,7 +84,26 @@ impl Settings {
             warmup_seconds: env_or("BENCH_WARMUP_SECONDS", 1.0)?,
             max_requests: env_or("BENCH_MAX_REQUESTS", 2_000_000)?,
             keep_db: std::env::var("BENCH_KEEP_DB").is_ok_and(|v| v == "1"),
+            db_name: std::env::var("BENCH_DB_NAME")
+                .ok()
+                .filter(|v| !v.trim().is_empty())
+                .map_or_else(|| BENCH_DB.to_string(), |v| v.trim().to_string()),
+            seed_only: std::env::var("BENCH_SEED_ONLY").is_ok_and(|v| v == "1"),
         };
+        let valid_name = s.db_name.len() <= 63
+            && s.db_name
+                .starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+            && s.db_name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        if !valid_name || s.db_name == "postgres" {
+            bail!(
+                "BENCH_DB_NAME must be a lower-case identifier ([a-z_][a-z0-9_]*, at most 63), not postgres"
+            );
+        }
+        if s.seed_only && !s.keep_db {
+            bail!("BENCH_SEED_ONLY=1 needs BENCH_KEEP_DB=1: the seeded database is what it makes");
+        }
         if s.officers < 1 || s.officers > 800_000_000 {
             bail!("BENCH_OFFICERS must be between 1 and 800000000");
         }
@@ -100,10 +124,11 @@ fn main() -> Result<()> {
     let (url, source) = embedded::resolve_database_url(&config.db)?;
     let (admin_url, _) = store::split_database_url(&url)?;
     let mut bench_url = url::Url::parse(&admin_url).context("parsing the database URL")?;
-    bench_url.set_path(&format!("/{BENCH_DB}"));
+    let db = settings.db_name.as_str();
+    bench_url.set_path(&format!("/{db}"));
     let bench_url = bench_url.to_string();
     println!(
-        "PostgreSQL: {} ({source:?}); benchmark database {BENCH_DB}",
+        "PostgreSQL: {} ({source:?}); benchmark database {db}",
         store::describe_url(&admin_url)
     );
 
@@ -120,10 +145,10 @@ fn main() -> Result<()> {
     if !settings.keep_db {
         match runtime.block_on(admin_exec(
             &admin_url,
-            &format!("DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)"),
+            &format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"),
         )) {
-            Ok(()) => println!("Dropped {BENCH_DB} (BENCH_KEEP_DB=1 keeps it)."),
-            Err(e) => eprintln!("could not drop {BENCH_DB}: {e:#}"),
+            Ok(()) => println!("Dropped {db} (BENCH_KEEP_DB=1 keeps it)."),
+            Err(e) => eprintln!("could not drop {db}: {e:#}"),
         }
     } else {
         println!("Kept the database: {bench_url}");
@@ -146,15 +171,16 @@ async fn admin_exec(admin_url: &str, sql: &str) -> Result<()> {
 async fn run(settings: &Settings, config: Config, admin_url: &str, bench_url: &str) -> Result<()> {
     // 1. A fresh, migrated database.
     let t = Instant::now();
+    let db = settings.db_name.as_str();
     admin_exec(
         admin_url,
-        &format!("DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)"),
+        &format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"),
     )
     .await?;
-    admin_exec(admin_url, &format!("CREATE DATABASE {BENCH_DB}")).await?;
+    admin_exec(admin_url, &format!("CREATE DATABASE {db}")).await?;
     let applied = store::run_migrations(bench_url).await?;
     println!(
-        "Created {BENCH_DB} and ran {applied} migrations in {:.1} s",
+        "Created {db} and ran {applied} migrations in {:.1} s",
         t.elapsed().as_secs_f64()
     );
 
@@ -168,6 +194,10 @@ async fn run(settings: &Settings, config: Config, admin_url: &str, bench_url: &s
     println!("{}", version.t);
     let hash = officer_registry::auth::hash_password(PASSWORD)?;
     seed(&mut conn, settings, &hash).await?;
+    if settings.seed_only {
+        println!("BENCH_SEED_ONLY=1: seeded {db}; no server, no load");
+        return Ok(());
+    }
 
     // 3. The app in-process, a reviewer of Tehran University, a token.
     let app = App::new(config, bench_url)?;
