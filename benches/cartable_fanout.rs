@@ -363,6 +363,8 @@ impl Server {
             .env("DATABASE_URL", bench_url)
             .env("JWT_SECRET", JWT_SECRET)
             .env("ACCESS_TOKEN_TTL_SECS", "3600")
+            .env("REGISTER_MAX_PER_HOUR", "100000")
+            .env("LOGIN_MAX_FAILURES_PER_ADDR", "100000")
             .env("RUST_LOG", "warn")
             .env("LOG_FORMAT", "pretty")
             .stdin(std::process::Stdio::null())

@@ -29,6 +29,42 @@ pub fn verify_password(password: &str, phc: &str) -> bool {
         .is_ok()
 }
 
+/// Argon2 runs at once, process-wide: one per core. A flood of logins then queues for the
+/// cores instead of taking all of them and ~19 MiB of memory per attempt.
+fn argon2_permits() -> &'static tokio::sync::Semaphore {
+    static PERMITS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    PERMITS.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        tokio::sync::Semaphore::new(cores)
+    })
+}
+
+/// Why argon2 work was not done.
+#[derive(Debug)]
+pub enum Argon2Busy {
+    /// Every core was busy hashing for longer than the wait allowed.
+    Busy,
+    /// The blocking task failed.
+    Failed(tokio::task::JoinError),
+}
+
+/// Runs argon2 work (`f`) on a blocking thread once a core is free; waits at most
+/// `ARGON2_QUEUE_WAIT` for one.
+pub async fn argon2_work<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, Argon2Busy> {
+    const ARGON2_QUEUE_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+    let permit = tokio::time::timeout(ARGON2_QUEUE_WAIT, argon2_permits().acquire())
+        .await
+        .map_err(|_| Argon2Busy::Busy)?
+        .map_err(|_| Argon2Busy::Busy)?;
+    let out = tokio::task::spawn_blocking(f)
+        .await
+        .map_err(Argon2Busy::Failed);
+    drop(permit);
+    out
+}
+
 /// Hash checked when the user code is unknown, so that both answers take the same time.
 pub fn dummy_hash() -> &'static str {
     static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
@@ -172,6 +208,8 @@ pub fn refresh_token_hash(token: &str) -> Vec<u8> {
 pub struct DownloadClaims {
     /// The user the link was made for.
     pub sub: Uuid,
+    /// The session family the link was made in: the link dies with it.
+    pub sid: Uuid,
     /// The document.
     pub doc: Uuid,
     /// Expires at (seconds since the epoch).
@@ -184,10 +222,12 @@ pub struct DownloadClaims {
 pub const DOWNLOAD_TTL_SECS: i64 = 300;
 
 impl TokenKeys {
-    /// A download token for `doc`, valid for [`DOWNLOAD_TTL_SECS`], bound to `user`.
-    pub fn issue_download(&self, user: Uuid, doc: Uuid) -> anyhow::Result<String> {
+    /// A download token for `doc`, valid for [`DOWNLOAD_TTL_SECS`], bound to `user` and its
+    /// session family `sid`.
+    pub fn issue_download(&self, user: Uuid, sid: Uuid, doc: Uuid) -> anyhow::Result<String> {
         let claims = DownloadClaims {
             sub: user,
+            sid,
             doc,
             exp: Utc::now().timestamp() + DOWNLOAD_TTL_SECS,
             iss: ISSUER.to_string(),

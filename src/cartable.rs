@@ -24,6 +24,10 @@ use crate::policy::{self, Object};
 /// The notification channel written by the `events_notify` trigger.
 pub const CHANNEL: &str = "cartable_events";
 
+/// The notification channel written when an account's sessions, role or active flag
+/// change (triggers on `sessions` and `users`); the payload is the user id.
+pub const ACCOUNTS_CHANNEL: &str = "account_changes";
+
 /// An event as announced by the database.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Notice {
@@ -158,6 +162,72 @@ fn channel<K: std::hash::Hash + Eq + Copy>(
         .subscribe()
 }
 
+/// Forgets the channel of `key` when nobody listens to it any more (its buffer is freed
+/// with it).
+fn release<K: std::hash::Hash + Eq + Copy>(
+    map: &Mutex<HashMap<K, broadcast::Sender<Arc<Notice>>>>,
+    key: K,
+) -> bool {
+    let mut map = map.lock().unwrap_or_else(|p| p.into_inner());
+    if map.get(&key).is_some_and(|tx| tx.receiver_count() == 0) {
+        map.remove(&key);
+        return true;
+    }
+    false
+}
+
+/// Which channel a subscriber listens to, so that it can be released.
+#[derive(Clone, Copy)]
+enum Key {
+    Shared,
+    Officer(Uuid),
+    University(i32),
+    Distributor(Uuid),
+}
+
+/// A subscriber's receiver. When the last subscriber of an officer, a university or a
+/// distributor goes, the channel and its buffer go too.
+pub struct Receiver {
+    rx: Option<broadcast::Receiver<Arc<Notice>>>,
+    key: Key,
+    routes: Arc<Routes>,
+}
+
+impl Receiver {
+    /// The next notice, as [`broadcast::Receiver::recv`].
+    pub async fn recv(&mut self) -> Result<Arc<Notice>, broadcast::error::RecvError> {
+        match &mut self.rx {
+            Some(rx) => rx.recv().await,
+            None => Err(broadcast::error::RecvError::Closed),
+        }
+    }
+}
+
+impl Drop for Receiver {
+    fn drop(&mut self) {
+        drop(self.rx.take());
+        let r = &self.routes;
+        match self.key {
+            Key::Shared => {}
+            Key::Officer(o) => {
+                let mut provinces = r
+                    .officer_provinces
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner());
+                if release(&r.officers, o) {
+                    provinces.remove(&o);
+                }
+            }
+            Key::University(u) => {
+                release(&r.universities, u);
+            }
+            Key::Distributor(d) => {
+                release(&r.distributors, d);
+            }
+        }
+    }
+}
+
 impl Routes {
     /// One message event to every officer subscribed here that its audience includes
     /// (instead of one notification per recipient).
@@ -197,6 +267,7 @@ impl Routes {
 pub struct Hub {
     routes: Arc<Routes>,
     last_seen: Arc<AtomicI64>,
+    accounts: broadcast::Sender<Uuid>,
 }
 
 impl Hub {
@@ -213,33 +284,78 @@ impl Hub {
             distributors: Mutex::new(HashMap::new()),
         });
         let last_seen = Arc::new(AtomicI64::new(-1));
-        Self { routes, last_seen }
+        let accounts = broadcast::channel(1024).0;
+        Self {
+            routes,
+            last_seen,
+            accounts,
+        }
     }
 
     /// Listens on a dedicated connection (not from the pool) and fans the notifications out,
     /// reconnecting (and replaying what it missed) until the future is dropped.
     pub fn listen(&self, database_url: String) -> impl std::future::Future<Output = ()> + use<> {
-        listen(database_url, self.routes.clone(), self.last_seen.clone())
+        listen(
+            database_url,
+            self.routes.clone(),
+            self.last_seen.clone(),
+            self.accounts.clone(),
+        )
     }
 
     /// A receiver of the events committed from now on that may concern `caller`: the
     /// channel of the scope the policy gives it (an admin's receives every event; one
     /// without a scope receives none).
-    pub fn subscribe(&self, caller: &Caller) -> broadcast::Receiver<Arc<Notice>> {
+    pub fn subscribe(&self, caller: &Caller) -> Receiver {
         let r = &self.routes;
-        match policy::scope(caller, Object::CartableNotice) {
-            policy::Scope::All => r.all.subscribe(),
+        let (rx, key) = match policy::scope(caller, Object::CartableNotice) {
+            policy::Scope::All => (r.all.subscribe(), Key::Shared),
             policy::Scope::Officer(o) => {
-                r.officer_provinces
+                let mut provinces = r
+                    .officer_provinces
                     .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .insert(o, caller.province_id);
-                channel(&r.officers, o, r.buffer)
+                    .unwrap_or_else(|p| p.into_inner());
+                provinces.insert(o, caller.province_id);
+                (channel(&r.officers, o, r.buffer), Key::Officer(o))
             }
-            policy::Scope::University(u) => channel(&r.universities, u, r.buffer),
-            policy::Scope::Distributor(d) => channel(&r.distributors, d, r.buffer),
-            policy::Scope::Nothing => r.nobody.subscribe(),
+            policy::Scope::University(u) => {
+                (channel(&r.universities, u, r.buffer), Key::University(u))
+            }
+            policy::Scope::Distributor(d) => {
+                (channel(&r.distributors, d, r.buffer), Key::Distributor(d))
+            }
+            policy::Scope::Nothing => (r.nobody.subscribe(), Key::Shared),
+        };
+        Receiver {
+            rx: Some(rx),
+            key,
+            routes: self.routes.clone(),
         }
+    }
+
+    /// How many officer, university and distributor channels are open on this instance.
+    pub fn open_channels(&self) -> usize {
+        let r = &self.routes;
+        r.officers.lock().unwrap_or_else(|p| p.into_inner()).len()
+            + r.universities
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .len()
+            + r.distributors
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .len()
+            + r.officer_provinces
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .len()
+    }
+
+    /// The accounts whose sessions, role or active flag changed, as announced by the
+    /// database (any instance); [`Uuid::nil`] means "any account": the listener was
+    /// reconnected and may have missed some. Open sockets re-check their caller on it.
+    pub fn account_changes(&self) -> broadcast::Receiver<Uuid> {
+        self.accounts.subscribe()
     }
 
     /// The id of the last event announced (-1 before the first).
@@ -248,10 +364,15 @@ impl Hub {
     }
 }
 
-async fn listen(url: String, routes: Arc<Routes>, last_seen: Arc<AtomicI64>) {
+async fn listen(
+    url: String,
+    routes: Arc<Routes>,
+    last_seen: Arc<AtomicI64>,
+    accounts: broadcast::Sender<Uuid>,
+) {
     let mut backoff = Duration::from_millis(200);
     loop {
-        match listen_once(&url, &routes, &last_seen).await {
+        match listen_once(&url, &routes, &last_seen, &accounts).await {
             Ok(()) => tracing::warn!("cartable listener: connection closed; reconnecting"),
             Err(e) => tracing::warn!(error = %e, "cartable listener failed; reconnecting"),
         }
@@ -261,7 +382,12 @@ async fn listen(url: String, routes: Arc<Routes>, last_seen: Arc<AtomicI64>) {
     }
 }
 
-async fn listen_once(url: &str, routes: &Routes, last_seen: &AtomicI64) -> anyhow::Result<()> {
+async fn listen_once(
+    url: &str,
+    routes: &Routes,
+    last_seen: &AtomicI64,
+    accounts: &broadcast::Sender<Uuid>,
+) -> anyhow::Result<()> {
     use diesel_async::RunQueryDsl;
     let mut conn = AsyncPgConnection::establish(url).await?;
     if last_seen.load(Ordering::Relaxed) < 0 {
@@ -275,6 +401,12 @@ async fn listen_once(url: &str, routes: &Routes, last_seen: &AtomicI64) -> anyho
     diesel::sql_query(format!("LISTEN {CHANNEL}"))
         .execute(&mut conn)
         .await?;
+    diesel::sql_query(format!("LISTEN {ACCOUNTS_CHANNEL}"))
+        .execute(&mut conn)
+        .await?;
+    // Account changes announced while we were not listening are lost: every open socket
+    // re-checks its caller.
+    let _ = accounts.send(Uuid::nil());
     // Events committed while we were not listening: replay them from the log.
     loop {
         let after = last_seen.load(Ordering::Relaxed);
@@ -291,6 +423,16 @@ async fn listen_once(url: &str, routes: &Routes, last_seen: &AtomicI64) -> anyho
     let mut stream = std::pin::pin!(conn.notifications_stream());
     while let Some(n) = stream.next().await {
         let n = n?;
+        if n.channel == ACCOUNTS_CHANNEL {
+            match n.payload.parse::<Uuid>() {
+                // No receivers is fine: no socket is open on this instance.
+                Ok(user) => drop(accounts.send(user)),
+                Err(e) => {
+                    tracing::warn!(error = %e, payload = %n.payload, "unreadable account notice")
+                }
+            }
+            continue;
+        }
         match serde_json::from_str::<Notice>(&n.payload) {
             Ok(notice) => publish(routes, last_seen, notice.prepared()),
             Err(e) => {

@@ -195,6 +195,15 @@ pub struct Config {
     #[arg(long, env = "MAX_ACTIVE_CONTRACTS_PER_OFFICER", default_value_t = 1)]
     pub max_active_contracts_per_officer: i64,
 
+    /// Operations (subscriptions, queries, mutations) open at once on one WebSocket; one
+    /// more is refused with `RATE_LIMITED`.
+    #[arg(long, env = "WS_MAX_OPERATIONS", default_value_t = 32)]
+    pub ws_max_operations: usize,
+
+    /// Officer registrations (`registerOfficer`) per client address per hour.
+    #[arg(long, env = "REGISTER_MAX_PER_HOUR", default_value_t = 20)]
+    pub register_max_per_hour: i32,
+
     /// Public verifications (`verifyOfficer`) per client address per minute.
     #[arg(long, env = "VERIFY_MAX_PER_MINUTE", default_value_t = 30)]
     pub verify_max_per_minute: i32,

@@ -284,6 +284,7 @@ pub const OPERATIONS: &[(&str, Callers)] = &[
     ("acknowledgeMessage", OFFICER),
     ("createStaffAccount", ADMIN),
     ("createDistributor", ADMIN),
+    ("setAccountActive", ADMIN),
     ("setFieldOfStudyEligibility", ADMIN),
     ("setReviewFee", ADMIN),
     // Subscriptions

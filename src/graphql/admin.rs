@@ -104,6 +104,22 @@ impl AdminMutation {
         Ok(UserAccount(user, false))
     }
 
+    /// Enables or disables an account (a reviewer who left the university, say). Effective
+    /// at once: a disabled account's tokens are refused from the next request, its refresh
+    /// tokens are revoked and its open WebSockets closed (4403). Admins only; an admin cannot
+    /// disable itself (`INVALID_STATE`); an unknown user code is `NOT_FOUND`.
+    async fn set_account_active(
+        &self,
+        ctx: &Context<'_>,
+        user_code: String,
+        active: bool,
+    ) -> Result<UserAccount> {
+        let actor = Actor::User(caller(ctx).await?);
+        let mut conn = store::conn(&app(ctx).pool).await?;
+        let user = wf::set_account_active(&mut conn, actor, &user_code, active).await?;
+        Ok(UserAccount(user, false))
+    }
+
     /// Registers a distributor with its central branch and its account. Admins only.
     async fn create_distributor(
         &self,

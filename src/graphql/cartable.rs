@@ -1,7 +1,6 @@
 //! `cartableEvents`: the viewer's events, replayed from the log after an id, then live.
 
 use async_graphql::{Context, ID, Result, Subscription};
-use chrono::{DateTime, Utc};
 use futures_util::Stream;
 use std::sync::Arc;
 use tokio::sync::broadcast::error::RecvError;
@@ -38,7 +37,8 @@ impl CartableSubscription {
     /// The events that concern the viewer: an officer its own requests; a reviewer its
     /// university's files; an admin everything. With `afterEventId`, the events after it are
     /// replayed from the log first, then the stream continues live, with no gap and no
-    /// duplicate. The stream ends when the access token expires; a subscriber that falls
+    /// duplicate. The socket is closed (4403) when its access token expires unless renewed
+    /// in-band, or when the session ends; a subscriber that falls
     /// too far behind gets a `RATE_LIMITED` error with `lastEventId` and may resume from it.
     async fn cartable_events(
         &self,
@@ -47,10 +47,6 @@ impl CartableSubscription {
     ) -> Result<impl Stream<Item = Result<CartableEvent>> + use<>> {
         let caller = require(ctx, "cartableEvents").await?;
         let app = app(ctx).clone();
-        let expires = ctx
-            .data_opt::<TokenExpiry>()
-            .map(|t| t.0)
-            .unwrap_or_else(|| Utc::now() + chrono::Duration::days(3650));
         let after = match &after_event_id {
             Some(id) => Some(id.parse::<i64>().map_err(|_| {
                 AppError::validation(
@@ -91,38 +87,25 @@ impl CartableSubscription {
                     }
                 }
             }
-            let until = tokio::time::Instant::now()
-                + (expires - Utc::now()).to_std().unwrap_or_default();
             loop {
-                tokio::select! {
-                    _ = tokio::time::sleep_until(until) => {
-                        // The access token expired: end the stream; the client resubscribes
-                        // with a fresh token and afterEventId.
+                match rx.recv().await {
+                    Ok(notice) => {
+                        if notice.id > last && notice.concerns(&caller) {
+                            last = notice.id;
+                            metrics::counter!("cartable_deliveries_total").increment(1);
+                            yield Ok(CartableEvent(notice));
+                        }
+                    }
+                    Err(RecvError::Lagged(_)) => {
+                        yield Err(fell_behind(last));
                         return;
                     }
-                    msg = rx.recv() => match msg {
-                        Ok(notice) => {
-                            if notice.id > last && notice.concerns(&caller) {
-                                last = notice.id;
-                                metrics::counter!("cartable_deliveries_total").increment(1);
-                                yield Ok(CartableEvent(notice));
-                            }
-                        }
-                        Err(RecvError::Lagged(_)) => {
-                            yield Err(fell_behind(last));
-                            return;
-                        }
-                        Err(RecvError::Closed) => return,
-                    }
+                    Err(RecvError::Closed) => return,
                 }
             }
         })
     }
 }
-
-/// When the connection's access token expires.
-#[derive(Clone, Copy)]
-pub struct TokenExpiry(pub DateTime<Utc>);
 
 struct SubscriberGauge;
 

@@ -26,14 +26,6 @@ impl RequestAuth {
         }
     }
 
-    /// A caller read already (a WebSocket connection reads it at `connection_init`).
-    pub fn signed_in(signed_in: SignedIn) -> Self {
-        Self {
-            authentication: Authentication::Anonymous,
-            signed_in: OnceCell::new_with(Some(signed_in)),
-        }
-    }
-
     /// The caller, read from the database once per request; `UNAUTHENTICATED` saying why
     /// there is none.
     pub async fn resolve(&self, app: &App) -> AppResult<&SignedIn> {

@@ -135,9 +135,9 @@ impl OfficersMutation {
             .data_opt::<ClientAddr>()
             .map(|a| a.0.clone())
             .unwrap_or_default();
-        let mut conn = store::conn(&app(ctx).pool).await?;
+        let app = app(ctx);
         let (user, row) = wf::register(
-            &mut conn,
+            &app.pool,
             wf::Registration {
                 national_code: input.national_code,
                 birth_date: input.birth_date.0,
@@ -148,6 +148,7 @@ impl OfficersMutation {
                 email: input.email,
             },
             addr,
+            app.config.register_max_per_hour,
         )
         .await?;
         Ok(RegisterOfficerPayload {

@@ -65,9 +65,9 @@ async fn handle(
     let Ok(id) = id.parse::<Uuid>() else {
         return not_found();
     };
-    let user_id = match (&query.token, headers.get(header::AUTHORIZATION)) {
+    let (user_id, session) = match (&query.token, headers.get(header::AUTHORIZATION)) {
         (Some(token), _) => match state.app.tokens.verify_download(token) {
-            Ok(claims) if claims.doc == id => claims.sub,
+            Ok(claims) if claims.doc == id => (claims.sub, claims.sid),
             _ => return (StatusCode::UNAUTHORIZED, "invalid or expired link").into_response(),
         },
         (None, Some(value)) => match state
@@ -75,12 +75,12 @@ async fn handle(
             .tokens
             .authenticate(Some(value.to_str().unwrap_or_default()))
         {
-            Authentication::Token(claims) => claims.sub,
+            Authentication::Token(claims) => (claims.sub, claims.sid),
             _ => return (StatusCode::UNAUTHORIZED, "invalid token").into_response(),
         },
         (None, None) => return (StatusCode::UNAUTHORIZED, "sign in first").into_response(),
     };
-    match serve(&state, id, user_id, kind).await {
+    match serve(&state, id, user_id, session, kind).await {
         Ok(Some(resp)) => resp,
         Ok(None) => not_found(),
         Err(e) => {
@@ -95,10 +95,12 @@ async fn find(
     conn: &mut store::DbConn,
     id: Uuid,
     user_id: Uuid,
+    session: Uuid,
     kind: Kind,
 ) -> Result<Option<(String, String, String)>, crate::error::AppError> {
-    // The account as it is now: a disabled one gets nothing.
-    let caller = match accounts::signed_in(conn, user_id, Uuid::nil()).await {
+    // The account and session as they are now: a disabled account or an ended session
+    // gets nothing.
+    let caller = match accounts::signed_in(conn, user_id, session).await {
         Ok(s) => s.caller,
         Err(e) if e.code == ErrorCode::Unauthenticated => return Ok(None),
         Err(e) => return Err(e),
@@ -118,12 +120,13 @@ async fn serve(
     state: &AppState,
     id: Uuid,
     user_id: Uuid,
+    session: Uuid,
     kind: Kind,
 ) -> anyhow::Result<Option<Response>> {
     let mut conn = store::conn(&state.app.pool)
         .await
         .map_err(|e| anyhow::anyhow!(e.describe()))?;
-    let found = find(&mut conn, id, user_id, kind)
+    let found = find(&mut conn, id, user_id, session, kind)
         .await
         .map_err(|e| anyhow::anyhow!(e.describe()))?;
     drop(conn);

@@ -2,28 +2,46 @@
 //! `graphql-ws` subprotocol). The access token travels in the `connection_init` payload as
 //! `{"Authorization": "Bearer <token>"}`; a missing, invalid or expired token closes the
 //! connection with 4403 (Forbidden), as the protocol recommends.
+//!
+//! A socket is worth no more than its token, at every moment:
+//! - every operation on it is authorised afresh (token expiry, session, account: read from
+//!   the database as for an HTTP request), with loaders of its own;
+//! - when the token expires the socket is closed with 4403, unless the client renewed it
+//!   in-band first: a `ping` message whose payload is `{"Authorization": "Bearer <new>"}`
+//!   (a token of the same user, from `refreshSession`) is answered by a `pong` with
+//!   `{"renewed": true, "expiresAt": …}` (or `{"renewed": false, "reason": …}`, the old token
+//!   staying in force until it expires). Reconnecting with the new token and resuming
+//!   `cartableEvents` from `afterEventId` works as well;
+//! - when the caller's session ends (logout, reuse of a refresh token) or its account is
+//!   disabled or changed, on any instance, the socket is closed with 4403 at once;
+//! - at most `WS_MAX_OPERATIONS` operations are open on it at once.
 
-use async_graphql::Data;
 use async_graphql::http::{ALL_WEBSOCKET_PROTOCOLS, WebSocketProtocols, WsMessage};
+use async_graphql::{Data, Executor, Request, Response, ServerError};
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, header};
-use axum::response::Response;
-use chrono::DateTime;
+use axum::response::Response as HttpResponse;
+use chrono::{DateTime, Utc};
+use futures_util::stream::BoxStream;
 use futures_util::{SinkExt, StreamExt, future};
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use tokio::sync::{broadcast, watch};
 
 use super::AppState;
-use crate::auth::Authentication;
-use crate::auth::TokenError;
-use crate::error::ErrorCode;
-use crate::graphql::cartable::TokenExpiry;
+use crate::app::App;
+use crate::auth::{Authentication, Claims, TokenError};
+use crate::error::{AppError, ErrorCode};
+use crate::graphql::AppSchema;
 use crate::graphql::context::{ClientAddr, RequestAuth};
 use crate::graphql::loaders::new_loaders;
 use crate::store;
 use crate::workflow::accounts;
+
+/// Close code of a refused or withdrawn authorisation (graphql-transport-ws "Forbidden").
+const FORBIDDEN: u16 = 4403;
 
 /// Upgrades to a WebSocket speaking the GraphQL subscription protocols.
 pub async fn graphql_ws(
@@ -31,7 +49,7 @@ pub async fn graphql_ws(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     upgrade: WebSocketUpgrade,
-) -> Response {
+) -> HttpResponse {
     // The first subprotocol offered that we speak; graphql-transport-ws when none is named.
     let protocol = headers
         .get(header::SEC_WEBSOCKET_PROTOCOL)
@@ -50,7 +68,8 @@ pub async fn graphql_ws(
         .on_upgrade(move |socket| serve(state, socket, protocol, peer))
 }
 
-/// The `Authorization` value of a `connection_init` payload (either case of the key).
+/// The `Authorization` value of a `connection_init` or `ping` payload (either case of the
+/// key).
 fn authorization(payload: &serde_json::Value) -> Option<&str> {
     payload
         .get("Authorization")
@@ -58,45 +77,193 @@ fn authorization(payload: &serde_json::Value) -> Option<&str> {
         .as_str()
 }
 
+/// The credentials of one socket: set by `connection_init`, replaced by a renewal.
+struct SocketAuth {
+    claims: watch::Sender<Option<Claims>>,
+    /// Operations open now.
+    open: AtomicUsize,
+    max_open: usize,
+}
+
+/// The schema, with each operation of the socket given the socket's credentials as they
+/// are at that moment (and loaders of its own: nothing is cached across operations).
+#[derive(Clone)]
+struct SocketExecutor {
+    schema: AppSchema,
+    app: Arc<App>,
+    auth: Arc<SocketAuth>,
+    peer: String,
+}
+
+/// Frees an operation's slot on its socket when the operation ends.
+struct Slot(Arc<SocketAuth>);
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.0.open.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+impl SocketExecutor {
+    fn prepare(&self, request: Request) -> Request {
+        let authentication = match &*self.auth.claims.borrow() {
+            Some(c) if c.exp > Utc::now().timestamp() => Authentication::Token(c.clone()),
+            Some(_) => Authentication::Refused(TokenError::Expired),
+            None => Authentication::Anonymous,
+        };
+        request
+            .data(RequestAuth::new(authentication))
+            .data(ClientAddr(self.peer.clone()))
+            .data(new_loaders(
+                self.app.pool.clone(),
+                self.app.config.loader_delay(),
+            ))
+    }
+}
+
+impl Executor for SocketExecutor {
+    async fn execute(&self, request: Request) -> Response {
+        self.schema.execute(self.prepare(request)).await
+    }
+
+    fn execute_stream(
+        &self,
+        request: Request,
+        session_data: Option<Arc<Data>>,
+    ) -> BoxStream<'static, Response> {
+        let open = self.auth.open.fetch_add(1, Ordering::SeqCst) + 1;
+        let slot = Slot(self.auth.clone());
+        if open > self.auth.max_open {
+            let mut e = AppError::new(
+                ErrorCode::RateLimited,
+                format!(
+                    "at most {} operations may be open on one connection: complete one first",
+                    self.auth.max_open
+                ),
+                format!(
+                    "حداکثر {} عملیات هم‌زمان روی یک اتصال مجاز است؛ ابتدا یکی را پایان دهید",
+                    self.auth.max_open
+                ),
+            );
+            e.retry_after_secs = Some(1);
+            let error: ServerError = async_graphql::Error::from(e)
+                .into_server_error(async_graphql::Pos { line: 1, column: 1 });
+            drop(slot);
+            return futures_util::stream::once(future::ready(Response::from_errors(vec![error])))
+                .boxed();
+        }
+        self.schema
+            .execute_stream_with_session_data(
+                self.prepare(request),
+                session_data.unwrap_or_default(),
+            )
+            .map(move |response| {
+                let _open = &slot;
+                response
+            })
+            .boxed()
+    }
+}
+
+/// Whether the caller of `claims` is still signed in, as the database says now.
+async fn still_signed_in(app: &App, claims: &Claims) -> Result<(), AppError> {
+    let mut conn = store::conn(&app.pool).await?;
+    accounts::signed_in(&mut conn, claims.sub, claims.sid)
+        .await
+        .map(|_| ())
+}
+
+/// `connection_init`: the token must be valid and its account and session open.
+async fn init(
+    app: Arc<App>,
+    auth: Arc<SocketAuth>,
+    payload: serde_json::Value,
+) -> Result<(), String> {
+    let claims = match app.tokens.authenticate(authorization(&payload)) {
+        Authentication::Token(claims) => claims,
+        Authentication::Refused(TokenError::Expired) => {
+            return Err("Forbidden: the access token has expired".into());
+        }
+        Authentication::Refused(TokenError::Invalid) | Authentication::Anonymous => {
+            return Err("Forbidden: a valid access token is required".into());
+        }
+    };
+    match still_signed_in(&app, &claims).await {
+        Ok(()) => {
+            auth.claims.send_replace(Some(claims));
+            Ok(())
+        }
+        Err(e) if e.code == ErrorCode::Unauthenticated => {
+            Err("Forbidden: the account is disabled or the session has ended".into())
+        }
+        Err(e) => Err(format!("the account could not be read: {}", e.message)),
+    }
+}
+
+/// A `ping`: with an `Authorization` payload, an in-band renewal of the socket's token.
+async fn ping(
+    app: Arc<App>,
+    auth: Arc<SocketAuth>,
+    payload: Option<serde_json::Value>,
+) -> Option<serde_json::Value> {
+    let header = payload.as_ref().and_then(authorization)?;
+    let refused = |reason: &str| Some(serde_json::json!({ "renewed": false, "reason": reason }));
+    let Some(current) = auth.claims.borrow().clone() else {
+        return refused("the connection is not initialised");
+    };
+    let claims = match app.tokens.authenticate(Some(header)) {
+        Authentication::Token(c) if c.sub == current.sub => c,
+        Authentication::Token(_) => {
+            return refused("the token is another user's: open a new connection");
+        }
+        Authentication::Refused(TokenError::Expired) => {
+            return refused("the new access token has expired");
+        }
+        _ => return refused("the new access token is invalid"),
+    };
+    if let Err(e) = still_signed_in(&app, &claims).await {
+        return refused(&e.message);
+    }
+    let expires_at = DateTime::from_timestamp(claims.exp, 0).unwrap_or_default();
+    auth.claims.send_replace(Some(claims));
+    Some(serde_json::json!({ "renewed": true, "expiresAt": expires_at }))
+}
+
+fn close(code: u16, reason: &str) -> Message {
+    Message::Close(Some(CloseFrame {
+        code,
+        reason: reason.into(),
+    }))
+}
+
 async fn serve(state: AppState, socket: WebSocket, protocol: WebSocketProtocols, peer: SocketAddr) {
     let (mut sink, stream) = socket.split();
-    let refused = Arc::new(AtomicBool::new(false));
     let app = state.app.clone();
+    let auth = Arc::new(SocketAuth {
+        claims: watch::Sender::new(None),
+        open: AtomicUsize::new(0),
+        max_open: app.config.ws_max_operations.max(1),
+    });
+    // Subscribed before the connection is initialised, so no change is missed.
+    let mut changes = app.hub.account_changes();
+    let refused = Arc::new(AtomicBool::new(false));
     let on_init = {
-        let refused = refused.clone();
+        let (app, auth, refused) = (app.clone(), auth.clone(), refused.clone());
         move |payload: serde_json::Value| async move {
-            let refuse = |why: &str| {
-                refused.store(true, Ordering::SeqCst);
-                Err(async_graphql::Error::new(format!("Forbidden: {why}")))
-            };
-            let claims = match app.tokens.authenticate(authorization(&payload)) {
-                Authentication::Token(claims) => claims,
-                Authentication::Refused(TokenError::Expired) => {
-                    return refuse("the access token has expired");
+            match init(app, auth, payload).await {
+                Ok(()) => Ok(Data::default()),
+                Err(why) => {
+                    refused.store(true, Ordering::SeqCst);
+                    Err(async_graphql::Error::new(why))
                 }
-                Authentication::Refused(TokenError::Invalid) | Authentication::Anonymous => {
-                    return refuse("a valid access token is required");
-                }
-            };
-            let signed_in = match store::conn(&app.pool).await {
-                Ok(mut conn) => accounts::signed_in(&mut conn, claims.sub, claims.sid).await,
-                Err(e) => Err(e),
-            };
-            let signed_in = match signed_in {
-                Ok(s) => s,
-                Err(e) if e.code == ErrorCode::Unauthenticated => {
-                    return refuse("the account no longer exists or is disabled");
-                }
-                Err(e) => return Err(e.into()),
-            };
-            let mut data = Data::default();
-            data.insert(RequestAuth::signed_in(signed_in));
-            data.insert(TokenExpiry(
-                DateTime::from_timestamp(claims.exp, 0).unwrap_or_default(),
-            ));
-            data.insert(ClientAddr(peer.ip().to_string()));
-            data.insert(new_loaders(app.pool.clone(), app.config.loader_delay()));
-            Ok(data)
+            }
+        }
+    };
+    let on_ping = {
+        let (app, auth) = (app.clone(), auth.clone());
+        move |_: Option<&Data>, payload: Option<serde_json::Value>| {
+            let (app, auth) = (app.clone(), auth.clone());
+            async move { Ok(ping(app, auth, payload).await) }
         }
     };
     let input = stream
@@ -108,29 +275,97 @@ async fn serve(state: AppState, socket: WebSocket, protocol: WebSocketProtocols,
                 _ => None,
             })
         });
-    let messages = async_graphql::http::WebSocket::new(state.schema.clone(), input, protocol)
+    let executor = SocketExecutor {
+        schema: state.schema.clone(),
+        app: app.clone(),
+        auth: auth.clone(),
+        peer: peer.ip().to_string(),
+    };
+    let messages = async_graphql::http::WebSocket::new(executor, input, protocol)
         // No keepalive timeout: async-graphql resets it only on client messages, and clients
         // such as graphql-ws send none by default while they receive events.
         .on_connection_init(on_init)
+        .on_ping(on_ping)
         .map(|msg| match msg {
             WsMessage::Text(text) => Message::Text(text.into()),
             WsMessage::Close(code, reason) => {
                 // A refused connection_init closes with 4403 Forbidden (graphql-transport-ws).
                 let code = if refused.load(Ordering::SeqCst) && code == 1002 {
-                    4403
+                    FORBIDDEN
                 } else {
                     code
                 };
-                Message::Close(Some(CloseFrame {
-                    code,
-                    reason: reason.into(),
-                }))
+                close(code, &reason)
             }
         });
     futures_util::pin_mut!(messages);
-    while let Some(item) = messages.next().await {
-        if sink.send(item).await.is_err() {
-            break;
+    let mut claims = auth.claims.subscribe();
+    let mut changes_open = true;
+    loop {
+        let (user, expires) = match &*claims.borrow_and_update() {
+            Some(c) => (Some(c.sub), Some(c.exp)),
+            None => (None, None),
+        };
+        let until = expires.map(|exp| {
+            let left = (exp - Utc::now().timestamp()).max(0);
+            tokio::time::Instant::now() + std::time::Duration::from_secs(left.unsigned_abs())
+        });
+        tokio::select! {
+            item = messages.next() => match item {
+                Some(item) => {
+                    if sink.send(item).await.is_err() {
+                        break;
+                    }
+                }
+                None => break,
+            },
+            _ = sleep_until(until) => {
+                let _ = sink
+                    .send(close(FORBIDDEN, "the access token has expired: renew it with a ping or reconnect"))
+                    .await;
+                break;
+            }
+            _ = claims.changed() => {}
+            change = changes.recv(), if changes_open => {
+                let recheck = match change {
+                    Ok(changed) => changed.is_nil() || Some(changed) == user,
+                    Err(broadcast::error::RecvError::Lagged(_)) => true,
+                    Err(broadcast::error::RecvError::Closed) => {
+                        changes_open = false;
+                        false
+                    }
+                };
+                if recheck && !still_current(&app, &auth).await {
+                    let _ = sink
+                        .send(close(FORBIDDEN, "the session has ended or the account was disabled"))
+                        .await;
+                    break;
+                }
+            }
+        }
+    }
+}
+
+/// Sleeps until `until`, or forever without a deadline (before `connection_init`).
+async fn sleep_until(until: Option<tokio::time::Instant>) {
+    match until {
+        Some(until) => tokio::time::sleep_until(until).await,
+        None => future::pending().await,
+    }
+}
+
+/// After an account change: whether the socket's caller is still signed in. A database
+/// that cannot be reached keeps the socket open (every operation is checked anyway).
+async fn still_current(app: &App, auth: &SocketAuth) -> bool {
+    let Some(claims) = auth.claims.borrow().clone() else {
+        return true;
+    };
+    match still_signed_in(app, &claims).await {
+        Ok(()) => true,
+        Err(e) if e.code == ErrorCode::Unauthenticated => false,
+        Err(e) => {
+            tracing::warn!(error = %e.message, user = %claims.sub, "re-checking a socket's caller failed");
+            true
         }
     }
 }

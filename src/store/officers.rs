@@ -289,15 +289,24 @@ pub async fn qualify(conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<Office
         .await?)
 }
 
-/// A user with the officer profile of its account (if it is an officer's): what a request
-/// needs to know of its caller, in one statement.
-pub async fn user_with_officer(
+/// The active user of an open session family, with its officer profile: what an access
+/// token is worth right now, in one statement. `None` when the account is gone or disabled,
+/// or the session was ended (logout, reuse of a refresh token, account disabled).
+pub async fn signed_in_user(
     conn: &mut AsyncPgConnection,
     id: Uuid,
+    family: Uuid,
 ) -> AppResult<Option<(User, Option<Officer>)>> {
+    use super::schema::sessions;
+    let open = sessions::table
+        .filter(sessions::family_id.eq(family))
+        .filter(sessions::user_id.eq(id))
+        .filter(sessions::revoked_at.is_null());
     Ok(users::table
         .left_join(officers::table)
         .filter(users::id.eq(id))
+        .filter(users::active)
+        .filter(diesel::dsl::exists(open))
         .select((User::as_select(), Option::<Officer>::as_select()))
         .first(conn)
         .await

@@ -135,3 +135,20 @@ pub async fn revoke_by_token(
         None => Ok(false),
     }
 }
+
+/// Revokes every open session family of a user (an account disabled); returns how many
+/// refresh tokens were revoked.
+pub async fn revoke_user(
+    conn: &mut AsyncPgConnection,
+    user: Uuid,
+    now: DateTime<Utc>,
+) -> AppResult<usize> {
+    Ok(diesel::update(
+        sessions::table
+            .filter(sessions::user_id.eq(user))
+            .filter(sessions::revoked_at.is_null()),
+    )
+    .set(sessions::revoked_at.eq(now))
+    .execute(conn)
+    .await?)
+}

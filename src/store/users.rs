@@ -71,3 +71,20 @@ pub async fn by_ids(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> AppResult<Vec
         .load(conn)
         .await?)
 }
+
+/// Sets whether an account may sign in; the account as it is now, `None` when the user code
+/// is unknown.
+pub async fn set_active(
+    conn: &mut AsyncPgConnection,
+    code: &str,
+    active: bool,
+) -> AppResult<Option<User>> {
+    Ok(
+        diesel::update(users::table.filter(users::user_code.eq(code)))
+            .set(users::active.eq(active))
+            .returning(User::as_returning())
+            .get_result(conn)
+            .await
+            .optional()?,
+    )
+}

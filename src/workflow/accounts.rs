@@ -31,10 +31,14 @@ pub async fn signed_in(
     user_id: Uuid,
     session: Uuid,
 ) -> AppResult<SignedIn> {
-    let (user, officer) = officers::user_with_officer(conn, user_id)
+    let (user, officer) = officers::signed_in_user(conn, user_id, session)
         .await?
-        .filter(|(u, _)| u.active)
-        .ok_or_else(|| AppError::unauthenticated("the account no longer exists or is disabled"))?;
+        .ok_or_else(|| {
+            AppError::unauthenticated(
+                "the account is disabled or gone, or the session has ended: sign in again",
+            )
+            .with_fa("حساب غیرفعال است یا نشست پایان یافته است؛ دوباره وارد شوید")
+        })?;
     let officer = officer.filter(|_| user.role == Role::Officer);
     let caller = Caller {
         user_id: user.id,
@@ -90,14 +94,40 @@ fn refused_refresh() -> AppError {
         .with_fa("نشست شما منقضی یا باطل شده است؛ دوباره وارد شوید")
 }
 
-/// Checks a password off the async threads (argon2 is deliberately slow).
+/// Argon2 work refused or failed: `RATE_LIMITED` when every core was busy hashing for too
+/// long (a flood of logins), `INTERNAL` otherwise.
+fn argon2_refused(e: auth::Argon2Busy) -> AppError {
+    match e {
+        auth::Argon2Busy::Busy => {
+            let mut e = AppError::new(
+                crate::error::ErrorCode::RateLimited,
+                "the server is busy checking passwords: retry in a moment",
+                "سامانه در این لحظه پرکار است؛ لحظاتی دیگر دوباره تلاش کنید",
+            );
+            e.retry_after_secs = Some(1);
+            e
+        }
+        auth::Argon2Busy::Failed(e) => AppError::internal(e),
+    }
+}
+
+/// Hashes a password with argon2id, off the async threads and one per core at most.
+pub async fn hash_password(password: String) -> AppResult<String> {
+    auth::argon2_work(move || auth::hash_password(&password))
+        .await
+        .map_err(argon2_refused)?
+        .map_err(AppError::internal)
+}
+
+/// Checks a password off the async threads, one per core at most (argon2 is deliberately
+/// slow); an unknown user's is checked against a dummy hash, so both take the same time.
 async fn check_password(password: String, hash: Option<String>) -> AppResult<bool> {
-    tokio::task::spawn_blocking(move || {
+    auth::argon2_work(move || {
         let ok = auth::verify_password(&password, hash.as_deref().unwrap_or(auth::dummy_hash()));
         ok && hash.is_some()
     })
     .await
-    .map_err(AppError::internal)
+    .map_err(argon2_refused)
 }
 
 impl Sessions<'_> {
@@ -141,41 +171,37 @@ impl Sessions<'_> {
         let code = normalize::fold_digits(user_code.trim());
         let user_key = format!("user:{code}");
         let addr_key = format!("addr:{addr}");
-        let mut conn = store::conn(self.pool).await?;
         let now = Utc::now();
-        if let Some(secs) =
-            throttle::locked_for(&mut conn, &[user_key.clone(), addr_key.clone()], now).await?
-        {
+        let mut conn = store::conn(self.pool).await?;
+        // The attempt is counted before any password is checked, one statement per key, so
+        // that N parallel attempts never get more than the limit checked. A success takes
+        // its count back.
+        let window = self.window_secs;
+        let (by_user, user_resets) = throttle::hit(&mut conn, &user_key, window, now).await?;
+        let (by_addr, addr_resets) = throttle::hit(&mut conn, &addr_key, window, now).await?;
+        let over_user = by_user > self.max_failures_per_user;
+        let over_addr = by_addr > self.max_failures_per_addr;
+        if over_user || over_addr {
+            let secs = match (over_user, over_addr) {
+                (true, true) => user_resets.max(addr_resets),
+                (true, false) => user_resets,
+                _ => addr_resets,
+            };
             return Err(AppError::rate_limited(secs));
         }
         let user = users::find_by_code(&mut conn, &code).await?;
+        // No pool connection is held while the password is checked (it may queue for a core).
+        drop(conn);
         let hash = user.as_ref().map(|u| u.password_hash.clone());
         let ok = check_password(password, hash).await?;
+        let mut conn = store::conn(self.pool).await?;
         match user {
             Some(user) if ok && user.active => {
                 throttle::clear(&mut conn, &user_key).await?;
+                throttle::take_back(&mut conn, &addr_key).await?;
                 self.open(&mut conn, user, addr).await
             }
-            _ => {
-                let window = self.window_secs;
-                throttle::record_failure(
-                    &mut conn,
-                    &user_key,
-                    self.max_failures_per_user,
-                    window,
-                    now,
-                )
-                .await?;
-                throttle::record_failure(
-                    &mut conn,
-                    &addr_key,
-                    self.max_failures_per_addr,
-                    window,
-                    now,
-                )
-                .await?;
-                Err(wrong_credentials())
-            }
+            _ => Err(wrong_credentials()),
         }
     }
 

@@ -5,7 +5,6 @@ use chrono::Utc;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use uuid::Uuid;
 
-use crate::auth;
 use crate::domain::qualification::RequestKind;
 use crate::domain::{self, Actor, DistributorKind, Entity, Role, normalize};
 use crate::error::{AppError, AppResult};
@@ -48,14 +47,6 @@ pub struct NewDistributor {
     pub user_code: String,
     /// Initial password of the account.
     pub password: String,
-}
-
-/// Hashes a password off the async threads (argon2 is deliberately slow).
-pub async fn hash_password(password: String) -> AppResult<String> {
-    tokio::task::spawn_blocking(move || auth::hash_password(&password))
-        .await
-        .map_err(AppError::internal)?
-        .map_err(AppError::internal)
 }
 
 fn unknown_university() -> AppError {
@@ -101,7 +92,7 @@ pub async fn create_staff_account(
             ));
         }
     };
-    let password_hash = hash_password(input.password).await?;
+    let password_hash = super::accounts::hash_password(input.password).await?;
     let role = input.role;
     conn.transaction::<_, AppError, _>(async move |conn| {
         let user = users::insert(
@@ -163,7 +154,7 @@ pub async fn create_distributor(
             ));
         }
     }
-    let password_hash = hash_password(input.password).await?;
+    let password_hash = super::accounts::hash_password(input.password).await?;
     let now = Utc::now();
     let distributor = distributors::Distributor {
         id: Uuid::new_v4(),
@@ -268,6 +259,53 @@ pub async fn set_review_fee(
         )
         .await?;
         Ok(())
+    })
+    .await
+}
+
+/// Enables or disables an account, at once: a disabled account's access tokens are refused
+/// from the next request on (the account is read from the database on every request), its
+/// refresh tokens are revoked, and its open sockets are closed (the revocation is announced
+/// on `account_changes`). An admin cannot disable its own account.
+pub async fn set_account_active(
+    conn: &mut AsyncPgConnection,
+    actor: Actor,
+    user_code: &str,
+    active: bool,
+) -> AppResult<users::User> {
+    let code = normalize::fold_digits(user_code.trim());
+    if let Actor::User(c) = &actor
+        && !active
+    {
+        let own = users::find_by_code(conn, &code).await?;
+        if own.is_some_and(|u| u.id == c.user_id) {
+            return Err(AppError::invalid_state(
+                "an admin cannot disable its own account",
+                "مدیر نمی‌تواند حساب خود را غیرفعال کند",
+            ));
+        }
+    }
+    conn.transaction::<_, AppError, _>(async move |conn| {
+        let user = users::set_active(conn, &code, active)
+            .await?
+            .ok_or_else(AppError::not_found)?;
+        let revoked = if active {
+            0
+        } else {
+            crate::store::sessions::revoke_user(conn, user.id, Utc::now()).await?
+        };
+        events::append(
+            conn,
+            NewEvent::new(actor.logged(), Entity::User, user.id, "SET_ACCOUNT_ACTIVE").with_data(
+                serde_json::json!({
+                    "userCode": user.user_code,
+                    "active": active,
+                    "sessionsRevoked": revoked,
+                }),
+            ),
+        )
+        .await?;
+        Ok(user)
     })
     .await
 }

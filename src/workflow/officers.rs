@@ -4,13 +4,13 @@ use chrono::{NaiveDate, Utc};
 use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
 
-use crate::auth;
 use crate::domain::officer::{self as od, GeneralInfoPatch, QualificationStatus};
 use crate::domain::{Actor, Caller, Parties, Role, normalize};
 use crate::error::{AppError, AppResult};
 use crate::policy::{self, Access, Object};
 use crate::store::officers::{self, Officer};
 use crate::store::users::User;
+use crate::store::{self, DbPool, throttle};
 
 /// What an officer registers with.
 #[derive(Debug)]
@@ -26,11 +26,23 @@ pub struct Registration {
 
 /// Registers an officer: validates everything first, then one transaction. Returns the
 /// account (whose user code the officer signs in with) and the officer.
+///
+/// Registrations are throttled per client address (`max_per_hour`), counted before any
+/// work; no pool connection is held while the password is hashed.
 pub async fn register(
-    conn: &mut AsyncPgConnection,
+    pool: &DbPool,
     input: Registration,
     client_addr: String,
+    max_per_hour: i32,
 ) -> AppResult<(User, Officer)> {
+    {
+        let mut conn = store::conn(pool).await?;
+        let key = format!("register:{client_addr}");
+        let (count, resets_in) = throttle::hit(&mut conn, &key, 3600, Utc::now()).await?;
+        if count > max_per_hour {
+            return Err(AppError::rate_limited(resets_in));
+        }
+    }
     let national_code = normalize::national_code("nationalCode", &input.national_code)?;
     let today = Utc::now().date_naive();
     let birth_date = od::birth_date("birthDate", input.birth_date, today)?;
@@ -48,10 +60,7 @@ pub async fn register(
     };
     normalize::password_policy("password", &input.password)?;
     let password = input.password;
-    let password_hash = tokio::task::spawn_blocking(move || auth::hash_password(&password))
-        .await
-        .map_err(AppError::internal)?
-        .map_err(AppError::internal)?;
+    let password_hash = super::accounts::hash_password(password).await?;
     let now = Utc::now();
     let officer = Officer {
         id: Uuid::new_v4(),
@@ -76,7 +85,8 @@ pub async fn register(
         created_at: now,
         updated_at: now,
     };
-    officers::register(conn, officer, password_hash, client_addr).await
+    let mut conn = store::conn(pool).await?;
+    officers::register(&mut conn, officer, password_hash, client_addr).await
 }
 
 /// An officer as `caller` may see it, and how much; `NOT_FOUND` when not at all (also when

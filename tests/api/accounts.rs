@@ -304,3 +304,59 @@ async fn a_success_clears_the_failures_of_the_user_code() {
     }
     assert!(app.login(&code, PASSWORD).await["errors"].is_null());
 }
+
+#[tokio::test]
+async fn parallel_wrong_passwords_never_get_more_than_the_limit_checked() {
+    let app = TestApp::spawn().await;
+    let code = app.create_user(Role::Officer).await;
+    let attempts = (0..40).map(|_| app.login(&code, "Wrong-password-1"));
+    let answers = futures_util::future::join_all(attempts).await;
+    let checked = answers
+        .iter()
+        .filter(|r| error_code(r) == "UNAUTHENTICATED")
+        .count();
+    let limited = answers
+        .iter()
+        .filter(|r| error_code(r) == "RATE_LIMITED")
+        .count();
+    assert_eq!(checked, 5, "the limit is 5 checked attempts");
+    assert_eq!(limited, 35);
+    // And the right password is refused too, until the window ends.
+    assert_refused(&app.login(&code, PASSWORD).await, "RATE_LIMITED");
+}
+
+#[tokio::test]
+async fn successful_logins_do_not_count_against_the_client_address() {
+    let app = TestApp::spawn_with(|c| c.login_max_failures_per_addr = 3).await;
+    for _ in 0..6 {
+        let code = app.create_user(Role::UniversityReviewer).await;
+        assert!(app.login(&code, PASSWORD).await["errors"].is_null());
+    }
+}
+
+#[tokio::test]
+async fn registrations_are_throttled_per_client_address() {
+    let app = TestApp::spawn_with(|c| c.register_max_per_hour = 2).await;
+    app.register_officer().await;
+    app.register_officer().await;
+    let r = app
+        .gql(
+            "mutation($i: RegisterOfficerInput!) { registerOfficer(input: $i) { userCode } }",
+            json!({ "i": {
+                "nationalCode": national_code(987_654_321),
+                "birthDate": "1990-03-21",
+                "firstName": "علی",
+                "lastName": "رضایی",
+                "mobile": "09121234567",
+                "password": PASSWORD,
+            } }),
+        )
+        .await;
+    assert_refused(&r, "RATE_LIMITED");
+    assert!(
+        r["errors"][0]["extensions"]["retryAfterSeconds"]
+            .as_i64()
+            .unwrap()
+            > 0
+    );
+}

@@ -188,6 +188,9 @@ impl Drop for TestDb {
 pub fn test_config() -> Config {
     let mut config = Config::defaults();
     config.jwt_secret = Some(JWT_SECRET.to_string());
+    // Every test client comes from 127.0.0.1: the per-address registration limit is
+    // tested on its own.
+    config.register_max_per_hour = 1_000_000;
     config.db.db_pool_size = 8;
     config.db.db_acquire_timeout_ms = 3_000;
     config.bind_addr = "127.0.0.1:0".parse().expect("addr");
@@ -587,6 +590,17 @@ impl TestApp {
 }
 
 impl WsClient {
+    /// Sends one protocol message as it is.
+    pub async fn send_json(&mut self, message: Value) {
+        use futures_util::SinkExt;
+        self.socket
+            .send(tokio_tungstenite::tungstenite::Message::Text(
+                message.to_string().into(),
+            ))
+            .await
+            .expect("send");
+    }
+
     /// Starts a subscription under `id`.
     pub async fn subscribe(&mut self, id: &str, query: &str, variables: Value) {
         use futures_util::SinkExt;
@@ -741,6 +755,7 @@ impl ServerProcess {
         cmd.args(["serve", "--bind-addr", &addr.to_string()])
             .env("DATABASE_URL", database_url)
             .env("JWT_SECRET", JWT_SECRET)
+            .env("REGISTER_MAX_PER_HOUR", "1000000")
             .env("DOCUMENTS_DIR", docs)
             .env("RUST_LOG", "warn")
             .stdout(std::process::Stdio::null())

@@ -1,5 +1,5 @@
 //! `cartableEvents` over WebSocket: authentication, who receives what, resuming, several
-//! instances, slow subscribers, token expiry.
+//! instances, slow subscribers (token expiry: `sockets.rs`).
 
 use crate::harness::*;
 use officer_registry::domain::Role;
@@ -300,19 +300,6 @@ async fn a_subscriber_that_falls_behind_is_told_and_can_resume() {
             .status(),
         200
     );
-}
-
-#[tokio::test]
-async fn the_stream_ends_cleanly_when_the_token_expires() {
-    let app = TestApp::spawn_with(|c| c.access_token_ttl_secs = 2).await;
-    let token = app.login_as(Role::Officer).await;
-    let mut ws = app.ws(Some(&token)).await.unwrap();
-    ws.subscribe("7", SUB, json!({})).await;
-    let msg = ws
-        .next_message(Duration::from_secs(10))
-        .await
-        .expect("complete");
-    assert_eq!(msg, json!({ "type": "complete", "id": "7" }));
 }
 
 async fn burst_ids(app: &TestApp) -> BTreeSet<i64> {

@@ -1406,6 +1406,21 @@ mutation SetReviewFee($kind: QualificationRequestKind!, $amountRials: Int!) {
 `,variablesText:`{
   "kind": "NEW",
   "amountRials": 15000000
+}`},{name:"SetAccountActive",type:"mutation",description:`Disables (or enables again) an account, at once: its tokens are refused from the next
+request, its refresh tokens revoked and its open sockets closed. Here the Tabriz reviewer
+who left the university.`,text:`# Disables (or enables again) an account, at once: its tokens are refused from the next
+# request, its refresh tokens revoked and its open sockets closed. Here the Tabriz reviewer
+# who left the university.
+mutation SetAccountActive($userCode: String!, $active: Boolean!) {
+  setAccountActive(userCode: $userCode, active: $active) {
+    userCode
+    role
+    active
+  }
+}
+`,variablesText:`{
+  "userCode": "reviewer.tabriz",
+  "active": false
 }`}]},{file:"admin/messages.graphql",title:"Directorate: messages to officers (M1)",notes:"اداره کل: ارسال پیام و بخشنامه به مسئولان فنی\n\nSign in as `admin`. A message goes to all officers, to the officers of provinces, or to\nofficers by id; the audience is resolved when it is sent. Attachments (PDF) are sent with\nthe Upload file button (variables `input.attachments`).",operations:[{name:"SendMessage",type:"mutation",description:`Sends a message to every officer (one audience only: allOfficers, provinceIds or
 officerIds).`,text:`# Sends a message to every officer (one audience only: allOfficers, provinceIds or
 # officerIds).

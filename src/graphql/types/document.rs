@@ -42,7 +42,7 @@ impl Document {
         let user = crate::graphql::context::caller(ctx).await?;
         let token = app(ctx)
             .tokens
-            .issue_download(user.user_id, self.0.id)
+            .issue_download(user.user_id, user.session, self.0.id)
             .map_err(AppError::internal)?;
         Ok(format!("/documents/{}?token={token}", self.0.id))
     }

@@ -135,7 +135,7 @@ impl MessageAttachment {
         let user = caller(ctx).await?;
         let token = app(ctx)
             .tokens
-            .issue_download(user.user_id, self.0.id)
+            .issue_download(user.user_id, user.session, self.0.id)
             .map_err(AppError::internal)?;
         Ok(format!("/messages/attachments/{}?token={token}", self.0.id))
     }

@@ -31,6 +31,10 @@ impl UserAccount {
     async fn display_name(&self) -> &str {
         &self.0.display_name
     }
+    /// Whether the account may sign in (an admin disables it with `setAccountActive`).
+    async fn active(&self) -> bool {
+        self.0.active
+    }
     /// For a reviewer: the university the reviewer works for.
     async fn university(&self, ctx: &Context<'_>) -> Result<Option<University>> {
         let Some(id) = self.0.university_id else {
