@@ -200,6 +200,7 @@ impl App {
             callback_url: format!("{}/payments/zarinpal/callback", self.config.public_base()),
             attempt_ttl_secs: self.config.payment_attempt_ttl_secs,
             reconcile_after_secs: self.config.payment_reconcile_after_secs,
+            recheck_within_secs: self.config.payment_recheck_within_secs,
         })
     }
 }

@@ -183,6 +183,12 @@ pub struct Config {
     #[arg(long, env = "PAYMENT_RECONCILE_EVERY_SECS", default_value_t = 60)]
     pub payment_reconcile_every_secs: u64,
 
+    /// How long failed and expired attempts of requests still awaiting payment are verified
+    /// again by the reconciliation job (the bank may have taken the money after all), in
+    /// seconds after their start.
+    #[arg(long, env = "PAYMENT_RECHECK_WITHIN_SECS", default_value_t = 24 * 3600)]
+    pub payment_recheck_within_secs: i64,
+
     /// Days an officer has to answer a cooperation request before it expires.
     #[arg(long, env = "COOPERATION_EXPIRY_DAYS", default_value_t = 14)]
     pub cooperation_expiry_days: i64,

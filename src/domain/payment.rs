@@ -4,9 +4,12 @@
 //! (start) --> PENDING --verified paid--> PAID
 //! PENDING --gateway says unpaid, or cancelled--> FAILED
 //! PENDING --left unpaid past its validity--> EXPIRED
+//! FAILED, EXPIRED --verified paid later--> PAID
 //! ```
 //! Only the system moves an attempt (after asking the gateway); nothing is marked PAID before
-//! the gateway verified it with the amount from our database.
+//! the gateway verified it with the amount from our database. A payment the gateway verifies
+//! is recorded whatever the attempt's state was: an attempt failed on a forged callback, or
+//! expired while the officer was still at the bank, can still have been paid.
 
 use super::text_enum::text_enum;
 
@@ -45,7 +48,7 @@ pub fn transition(from: PaymentStatus, action: PaymentAction) -> Option<PaymentS
     use PaymentAction as A;
     use PaymentStatus as S;
     match (from, action) {
-        (S::Pending, A::Paid) => Some(S::Paid),
+        (S::Pending | S::Failed | S::Expired, A::Paid) => Some(S::Paid),
         (S::Pending, A::Fail) => Some(S::Failed),
         (S::Pending, A::Expire) => Some(S::Expired),
         _ => None,
@@ -62,6 +65,8 @@ mod tests {
         use PaymentStatus as S;
         let allowed = [
             (S::Pending, A::Paid, S::Paid),
+            (S::Failed, A::Paid, S::Paid),
+            (S::Expired, A::Paid, S::Paid),
             (S::Pending, A::Fail, S::Failed),
             (S::Pending, A::Expire, S::Expired),
         ];

@@ -2,7 +2,8 @@
 //! `/_simulator/zarinpal` outside production mode, so the whole payment flow runs on a laptop
 //! and in tests. It speaks the same protocol as the bank (request, StartPay page, verify) and
 //! fails on demand through `POST /_simulator/zarinpal/control`:
-//! `{"request": "ok"|"down"|"slow", "verify": "ok"|"down"|"slow"|"unpaid", "slowMs": 3000}`.
+//! `{"request": "ok"|"down"|"slow", "verify": "ok"|"down"|"slow"|"unpaid", "slowMs": 3000}`;
+//! it answers the modes and `requests`, the number of payment requests received so far.
 //!
 //! Its state lives in this process's memory: it stands for the bank, not for our data.
 
@@ -44,6 +45,8 @@ struct Sim {
     request_mode: String,
     verify_mode: String,
     slow_ms: u64,
+    /// Payment requests received so far (counted on arrival, before any delay).
+    requests: u64,
 }
 
 /// The simulator's state.
@@ -57,6 +60,7 @@ impl Default for Simulator {
             request_mode: "ok".into(),
             verify_mode: "ok".into(),
             slow_ms: 3000,
+            requests: 0,
         })))
     }
 }
@@ -101,7 +105,10 @@ async fn misbehave(mode: &str, slow_ms: u64) -> Option<Response> {
 }
 
 async fn request(State(sim): State<Simulator>, Json(body): Json<Value>) -> Response {
-    let (mode, slow) = sim.with(|s| (s.request_mode.clone(), s.slow_ms));
+    let (mode, slow) = sim.with(|s| {
+        s.requests += 1;
+        (s.request_mode.clone(), s.slow_ms)
+    });
     if let Some(r) = misbehave(&mode, slow).await {
         return r;
     }
@@ -237,6 +244,9 @@ async fn control(State(sim): State<Simulator>, Json(c): Json<Control>) -> Json<V
         if let Some(ms) = c.slow_ms {
             s.slow_ms = ms;
         }
-        Json(json!({ "request": s.request_mode, "verify": s.verify_mode, "slowMs": s.slow_ms }))
+        Json(
+            json!({ "request": s.request_mode, "verify": s.verify_mode, "slowMs": s.slow_ms,
+                     "requests": s.requests }),
+        )
     })
 }

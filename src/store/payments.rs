@@ -183,3 +183,25 @@ pub async fn stale_pending(
         .load(conn)
         .await?)
 }
+
+/// Failed or expired attempts created after `since` whose request still awaits payment,
+/// newest first: the bank may have taken the money after all (a forged callback, an officer
+/// still at the bank when the attempt expired), so reconciliation asks the gateway again.
+pub async fn unpaid_to_recheck(
+    conn: &mut AsyncPgConnection,
+    since: DateTime<Utc>,
+    limit: i64,
+) -> AppResult<Vec<Payment>> {
+    use super::schema::qualification_requests as qr;
+    use crate::domain::qualification::Status;
+    Ok(payments::table
+        .inner_join(qr::table)
+        .filter(payments::status.eq_any([PaymentStatus::Failed, PaymentStatus::Expired]))
+        .filter(payments::created_at.gt(since))
+        .filter(qr::status.eq(Status::AwaitingPayment))
+        .order(payments::created_at.desc())
+        .limit(limit)
+        .select(Payment::as_select())
+        .load(conn)
+        .await?)
+}

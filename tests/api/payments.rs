@@ -582,3 +582,279 @@ async fn the_simulator_is_off_in_production_mode() {
         .unwrap();
     assert_eq!(r.status(), 404);
 }
+
+/// The authority of a `startPayment` answer.
+fn authority_of(resp: &Value) -> String {
+    resp["data"]["startPayment"]["redirectUrl"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{resp}"))
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+async fn request_status(app: &TestApp, o: &TestOfficer, id: &str) -> Value {
+    let track = app.gql_as(&o.token, TRACK, json!({ "id": id })).await;
+    track["data"]["qualificationRequest"].clone()
+}
+
+#[tokio::test]
+async fn a_nok_or_missing_status_after_paying_is_verified_and_paid() {
+    let app = TestApp::spawn().await;
+    for status in ["&Status=NOK", ""] {
+        let (o, id) = awaiting_payment(&app).await;
+        let resp = start_payment(&app, &o, &id).await;
+        let back = press(
+            &app,
+            resp["data"]["startPayment"]["redirectUrl"]
+                .as_str()
+                .unwrap(),
+            "pay",
+        )
+        .await;
+        assert!(back.ends_with("&Status=OK"));
+        // The bank took the money; a forged link says it did not (or says nothing).
+        let forged = app.url(&format!(
+            "/payments/zarinpal/callback?Authority={}{status}",
+            authority_of(&resp)
+        ));
+        let landing = callback(&app, &forged).await;
+        assert!(landing.contains("status=PAID"), "{status}: {landing}");
+        let r = request_status(&app, &o, &id).await;
+        assert_eq!(r["status"], "COMPLETED", "{status}: {r}");
+        assert_eq!(r["payment"]["status"], "PAID");
+    }
+}
+
+#[tokio::test]
+async fn a_forged_nok_before_paying_does_not_lose_the_payment() {
+    let app = TestApp::spawn().await;
+    let (o, id) = awaiting_payment(&app).await;
+    let resp = start_payment(&app, &o, &id).await;
+    let forged = app.url(&format!(
+        "/payments/zarinpal/callback?Authority={}&Status=NOK",
+        authority_of(&resp)
+    ));
+    // Not paid yet: the gateway says so, and the attempt fails.
+    assert!(callback(&app, &forged).await.contains("status=FAILED"));
+    assert_eq!(
+        request_status(&app, &o, &id).await["payment"]["status"],
+        "FAILED"
+    );
+    // The officer, still on the bank's page, pays: the bank's callback is verified again.
+    let back = press(
+        &app,
+        resp["data"]["startPayment"]["redirectUrl"]
+            .as_str()
+            .unwrap(),
+        "pay",
+    )
+    .await;
+    assert!(callback(&app, &back).await.contains("status=PAID"));
+    let r = request_status(&app, &o, &id).await;
+    assert_eq!(r["status"], "COMPLETED", "{r}");
+    assert_eq!(r["payment"]["status"], "PAID");
+    assert_eq!(
+        count(&app, "SELECT 1 FROM events WHERE action = 'COMPLETE'").await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn reconciliation_verifies_failed_attempts_of_requests_awaiting_payment() {
+    let app = TestApp::spawn_with(|c| {
+        c.payment_reconcile_after_secs = 1;
+        c.payment_reconcile_every_secs = 1;
+    })
+    .await;
+    let (o, id) = awaiting_payment(&app).await;
+    let resp = start_payment(&app, &o, &id).await;
+    let forged = app.url(&format!(
+        "/payments/zarinpal/callback?Authority={}&Status=NOK",
+        authority_of(&resp)
+    ));
+    assert!(callback(&app, &forged).await.contains("status=FAILED"));
+    // Paid at the bank; the browser never comes back.
+    press(
+        &app,
+        resp["data"]["startPayment"]["redirectUrl"]
+            .as_str()
+            .unwrap(),
+        "pay",
+    )
+    .await;
+    let mut completed = false;
+    for _ in 0..100 {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        if request_status(&app, &o, &id).await["status"] == "COMPLETED" {
+            completed = true;
+            break;
+        }
+    }
+    assert!(completed, "reconciliation found the failed attempt paid");
+    assert_eq!(
+        request_status(&app, &o, &id).await["payment"]["status"],
+        "PAID"
+    );
+}
+
+#[tokio::test]
+async fn start_payment_verifies_a_stale_attempt_before_replacing_it() {
+    let app = TestApp::spawn_with(|c| c.payment_attempt_ttl_secs = 1).await;
+    let (o, id) = awaiting_payment(&app).await;
+    let first = start_payment(&app, &o, &id).await;
+    // Paid at the bank, the browser never back; the attempt's validity passes.
+    press(
+        &app,
+        first["data"]["startPayment"]["redirectUrl"]
+            .as_str()
+            .unwrap(),
+        "pay",
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    assert_refused(&start_payment(&app, &o, &id).await, "INVALID_STATE");
+    let r = request_status(&app, &o, &id).await;
+    assert_eq!(r["status"], "COMPLETED", "{r}");
+    assert_eq!(r["payment"]["status"], "PAID");
+    assert_eq!(count(&app, "SELECT 1 FROM payments").await, 1);
+}
+
+#[tokio::test]
+async fn a_verified_payment_is_recorded_even_when_the_attempt_was_settled_meanwhile() {
+    let app = TestApp::spawn().await;
+    let (o, id) = awaiting_payment(&app).await;
+    let resp = start_payment(&app, &o, &id).await;
+    let back = press(
+        &app,
+        resp["data"]["startPayment"]["redirectUrl"]
+            .as_str()
+            .unwrap(),
+        "pay",
+    )
+    .await;
+    // The bank answers verify slowly; meanwhile the attempt is expired (as by a concurrent
+    // start or reconciliation).
+    control(&app, json!({ "verify": "slow", "slowMs": 1500 })).await;
+    let in_flight = {
+        let client = app.client.clone();
+        let back = back.clone();
+        tokio::spawn(async move { client.get(&back).send().await.unwrap() })
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    app.sql("UPDATE payments SET status = 'EXPIRED', failure_reason = 'the attempt expired'")
+        .await
+        .unwrap();
+    let landing = location(&in_flight.await.unwrap());
+    assert!(landing.contains("status=PAID"), "{landing}");
+    let r = request_status(&app, &o, &id).await;
+    assert_eq!(r["status"], "COMPLETED", "{r}");
+    assert_eq!(r["payment"]["status"], "PAID");
+}
+
+#[tokio::test]
+async fn a_second_payment_verified_late_is_recorded_not_dropped() {
+    let app = TestApp::spawn().await;
+    let (o, id) = awaiting_payment(&app).await;
+    // Attempt A fails on a forged link; attempt B is paid and completes the request.
+    let a = start_payment(&app, &o, &id).await;
+    let forged = app.url(&format!(
+        "/payments/zarinpal/callback?Authority={}&Status=NOK",
+        authority_of(&a)
+    ));
+    assert!(callback(&app, &forged).await.contains("status=FAILED"));
+    pay(&app, &o, &id).await;
+    // Then A is paid too (a second tab): the bank has the money, so it is recorded.
+    let back = press(
+        &app,
+        a["data"]["startPayment"]["redirectUrl"].as_str().unwrap(),
+        "pay",
+    )
+    .await;
+    let landing = callback(&app, &back).await;
+    assert!(landing.contains("status=PAID"), "{landing}");
+    assert_eq!(
+        count(&app, "SELECT 1 FROM payments WHERE status = 'PAID'").await,
+        2
+    );
+    assert_eq!(
+        count(&app, "SELECT 1 FROM events WHERE action = 'COMPLETE'").await,
+        1
+    );
+    assert_eq!(request_status(&app, &o, &id).await["status"], "COMPLETED");
+}
+
+#[tokio::test]
+async fn start_payment_holds_no_lock_or_connection_while_the_gateway_answers() {
+    let app = TestApp::spawn_with(|c| {
+        c.db.db_pool_size = 1;
+        c.db.db_acquire_timeout_ms = 20_000;
+    })
+    .await;
+    let (o, id) = awaiting_payment(&app).await;
+    control(&app, json!({ "request": "slow", "slowMs": 3000 })).await;
+    let started = {
+        let client = app.client.clone();
+        let url = app.url("/graphql");
+        let token = o.token.clone();
+        let id = id.clone();
+        tokio::spawn(async move {
+            client
+                .post(url)
+                .bearer_auth(token)
+                .json(&json!({ "query": START_PAYMENT, "variables": { "id": id } }))
+                .send()
+                .await
+                .unwrap()
+                .json::<Value>()
+                .await
+                .unwrap()
+        })
+    };
+    // Once the gateway has the request (and thinks), the request row is free and the one
+    // connection of the pool serves other requests.
+    loop {
+        let state: Value = app
+            .client
+            .post(app.url("/_simulator/zarinpal/control"))
+            .json(&json!({}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if state["requests"] == 1 {
+            break;
+        }
+        assert!(!started.is_finished());
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let mut conn = {
+        use diesel_async::AsyncConnection;
+        diesel_async::AsyncPgConnection::establish(&app.db.url())
+            .await
+            .unwrap()
+    };
+    let mut served_meanwhile = 0;
+    while !started.is_finished() {
+        use diesel_async::RunQueryDsl;
+        let lock =
+            format!("SELECT id FROM qualification_requests WHERE id = '{id}' FOR UPDATE NOWAIT");
+        let free = diesel::sql_query(lock).execute(&mut conn).await;
+        let me = app.gql_as(&o.token, "{ me { userCode } }", json!({})).await;
+        if !started.is_finished() {
+            assert!(free.is_ok(), "the request row is locked: {free:?}");
+            assert!(me["errors"].is_null(), "{me}");
+            served_meanwhile += 1;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(served_meanwhile > 0);
+    let r = started.await.unwrap();
+    assert_eq!(
+        r["data"]["startPayment"]["payment"]["status"], "PENDING",
+        "{r}"
+    );
+}
