@@ -45,13 +45,19 @@ impl App {
     /// Builds the application on a prepared database (see [`prepare_database`]). Starts no
     /// background work: `serve` and the test harness start it with [`crate::jobs::start`].
     pub fn new(config: Config, database_url: &str) -> anyhow::Result<Arc<Self>> {
-        let (secret, development) = config.signing_secret()?;
-        if development {
-            tracing::warn!(
-                "JWT_SECRET is not set: signing tokens with the built-in DEVELOPMENT secret. \
-                 Never run like this in production (set JWT_SECRET and PRODUCTION=true)."
-            );
-        }
+        let secret = match config.signing_secret()? {
+            Some(secret) => secret,
+            None => {
+                let (secret, path) = crate::auth::development_secret(&config.db.data_dir)?;
+                tracing::warn!(
+                    "JWT_SECRET is not set: signing tokens with the DEVELOPMENT secret of this \
+                     data folder ({}). Never run like this in production (set JWT_SECRET and \
+                     PRODUCTION=true).",
+                    path.display()
+                );
+                secret
+            }
+        };
         let queries = Arc::new(AtomicU64::new(0));
         let pool = store::build_pool(database_url, &config.db, queries.clone())?;
         let tokens = TokenKeys::new(secret.as_bytes(), config.access_token_ttl_secs);

@@ -191,6 +191,73 @@ impl TokenKeys {
     }
 }
 
+/// Name of the file, in the data folder, that holds the development signing secret.
+pub const DEVELOPMENT_SECRET_FILE: &str = "jwt-secret";
+
+/// The signing secret of a data folder when JWT_SECRET is unset (outside production mode):
+/// 48 random bytes made on first use and kept in `<data_dir>/jwt-secret`, readable by its
+/// owner only (0600). Each data folder has its own, so no published constant ever signs a
+/// valid token, and tokens survive a restart on the same folder. Made atomically (written
+/// to a temporary file, then linked into place), so two processes starting together agree.
+/// Returns the secret and the file's path.
+pub fn development_secret(
+    data_dir: &std::path::Path,
+) -> anyhow::Result<(String, std::path::PathBuf)> {
+    use anyhow::Context as _;
+    use std::io::Write as _;
+    use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("cannot create the data folder {}", data_dir.display()))?;
+    let path = data_dir.join(DEVELOPMENT_SECRET_FILE);
+    if !path.exists() {
+        let mut bytes = [0u8; 48];
+        rand::rng().fill_bytes(&mut bytes);
+        let secret = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+        let tmp = data_dir.join(format!(
+            ".{DEVELOPMENT_SECRET_FILE}.{}",
+            Uuid::new_v4().simple()
+        ));
+        let written = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&tmp)
+            .and_then(|mut f| {
+                f.write_all(secret.as_bytes())?;
+                f.sync_all()
+            });
+        let linked = written.and_then(|()| std::fs::hard_link(&tmp, &path));
+        let _ = std::fs::remove_file(&tmp);
+        match linked {
+            Ok(()) => return Ok((secret, path)),
+            // Another process made it first: use theirs.
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => {
+                return Err(e)
+                    .with_context(|| format!("cannot write the secret file {}", path.display()));
+            }
+        }
+    }
+    let meta = std::fs::metadata(&path)
+        .with_context(|| format!("cannot read the secret file {}", path.display()))?;
+    if meta.permissions().mode() & 0o077 != 0 {
+        tracing::warn!(path = %path.display(), "the development secret file was readable by others: made 0600");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
+            .with_context(|| format!("cannot restrict {}", path.display()))?;
+    }
+    let secret = std::fs::read_to_string(&path)
+        .with_context(|| format!("cannot read the secret file {}", path.display()))?
+        .trim()
+        .to_string();
+    if secret.len() < 32 {
+        anyhow::bail!(
+            "{} holds no usable secret (at least 32 bytes): delete it to have a new one made",
+            path.display()
+        );
+    }
+    Ok((secret, path))
+}
+
 /// A new refresh token: 32 random bytes, URL-safe base64.
 pub fn new_refresh_token() -> String {
     let mut bytes = [0u8; 32];

@@ -45,8 +45,9 @@ pub struct Config {
     #[arg(long, env = "PRODUCTION", default_value_t = false)]
     pub production: bool,
 
-    /// Secret for signing access tokens (HS256), at least 32 bytes. Outside production mode a
-    /// development secret is used when unset, with a loud warning.
+    /// Secret for signing access tokens (HS256), at least 32 bytes. Outside production mode,
+    /// when unset, a random development secret is made once per data folder and kept in
+    /// `<data dir>/jwt-secret` (mode 0600), with a loud warning.
     #[arg(long, env = "JWT_SECRET", hide_env_values = true)]
     pub jwt_secret: Option<String>,
 
@@ -258,10 +259,6 @@ pub struct Config {
     pub log_format: String,
 }
 
-/// Signing secret used outside production mode when JWT_SECRET is unset. Never valid in
-/// production mode.
-pub const DEVELOPMENT_JWT_SECRET: &str = "development-only-secret-do-not-use-in-production!";
-
 impl Config {
     /// The configuration with every default, as `serve` with no flag and no environment.
     pub fn defaults() -> Self {
@@ -317,15 +314,17 @@ impl Config {
         self.introspection.unwrap_or(!self.production)
     }
 
-    /// The signing secret, checking the rules of production mode.
-    pub fn signing_secret(&self) -> anyhow::Result<(String, bool)> {
+    /// The configured signing secret, checking the rules of production mode; `None` outside
+    /// production mode when JWT_SECRET is unset (then a development secret of the data
+    /// folder is used: [`crate::auth::development_secret`]).
+    pub fn signing_secret(&self) -> anyhow::Result<Option<String>> {
         match &self.jwt_secret {
-            Some(s) if s.len() >= 32 => Ok((s.clone(), false)),
+            Some(s) if s.len() >= 32 => Ok(Some(s.clone())),
             Some(_) => anyhow::bail!("JWT_SECRET must be at least 32 bytes long"),
             None if self.production => {
                 anyhow::bail!("JWT_SECRET must be set in production mode")
             }
-            None => Ok((DEVELOPMENT_JWT_SECRET.to_string(), true)),
+            None => Ok(None),
         }
     }
 

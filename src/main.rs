@@ -131,11 +131,13 @@ async fn serve(config: Config, with_demo: bool) -> anyhow::Result<()> {
     if with_demo && config.production {
         anyhow::bail!("--demo is refused in production mode");
     }
-    let (_, development_secret) = config.signing_secret()?;
-    if development_secret {
+    if config.signing_secret()?.is_none() {
         eprintln!(
-            "\n*** WARNING: JWT_SECRET is not set. Tokens are signed with the built-in DEVELOPMENT \
-             secret. This is refused in production mode (PRODUCTION=true). ***\n"
+            "\n*** WARNING: JWT_SECRET is not set. Tokens are signed with a DEVELOPMENT secret \
+             made for this data folder ({}/{}). This is refused in production mode \
+             (PRODUCTION=true). ***\n",
+            config.db.data_dir.display(),
+            officer_registry::auth::DEVELOPMENT_SECRET_FILE
         );
     }
     config.check_production()?;

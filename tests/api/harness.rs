@@ -743,6 +743,12 @@ impl ServerProcess {
     /// Starts `officer-registry serve` on `database_url` with the test secret and `env`, and
     /// waits until `/healthz` answers.
     pub async fn start(database_url: &str, env: &[(&str, &str)]) -> Self {
+        Self::start_with(database_url, env, &[]).await
+    }
+
+    /// As [`ServerProcess::start`], with the variables named in `unset` removed (e.g. to
+    /// run without `JWT_SECRET`).
+    pub async fn start_with(database_url: &str, env: &[(&str, &str)], unset: &[&str]) -> Self {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .expect("bind")
             .local_addr()
@@ -762,6 +768,9 @@ impl ServerProcess {
             .stderr(std::process::Stdio::null());
         for (k, v) in env {
             cmd.env(k, v);
+        }
+        for k in unset {
+            cmd.env_remove(k);
         }
         // Owned at once, so that it is killed and reaped (Drop) whatever happens.
         let process = Self {

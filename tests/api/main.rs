@@ -17,6 +17,7 @@ mod payments;
 mod playground;
 mod qualification;
 mod reference;
+mod security;
 mod sockets;
 mod statements;
 mod storage_s3;
