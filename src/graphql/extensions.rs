@@ -1,13 +1,16 @@
-//! Schema extensions: the alias limit (async-graphql has depth and complexity limits but none
-//! for aliases), a code on every error, and request metrics by operation.
+//! Schema extensions: the nesting guard (before anything parses the query), the alias limit
+//! (async-graphql has depth and complexity limits but none for aliases), a code on every
+//! error, and request metrics by operation. Every operation goes through them, over HTTP and
+//! over WebSocket alike.
 
 use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextRequest,
+    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextPrepareRequest,
+    NextRequest,
 };
 use async_graphql::parser::types::{
     DocumentOperations, ExecutableDocument, OperationType, Selection, SelectionSet,
 };
-use async_graphql::{Response, ServerError, ServerResult, Variables};
+use async_graphql::{Request, Response, ServerError, ServerResult, Variables};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -132,6 +135,20 @@ impl Extension for RequestPolicyExtension {
         metrics::histogram!("graphql_request_duration_seconds", "operation" => label)
             .record(started.elapsed().as_secs_f64());
         resp
+    }
+
+    /// Refuses a request nested too deep before the parser (which recurses once per level)
+    /// sees it.
+    async fn prepare_request(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        request: Request,
+        next: NextPrepareRequest<'_>,
+    ) -> ServerResult<Request> {
+        if let Some(why) = super::nesting::check(&request.query, &request.variables) {
+            return Err(invalid(why));
+        }
+        next.run(ctx, request).await
     }
 
     async fn parse_query(

@@ -10,6 +10,7 @@ pub(crate) mod extensions;
 pub(crate) mod guards;
 pub(crate) mod loaders;
 pub(crate) mod messages;
+pub(crate) mod nesting;
 pub(crate) mod officers;
 pub mod pagination;
 pub(crate) mod payments;

@@ -555,9 +555,17 @@ impl TestApp {
     /// Opens a WebSocket and sends `connection_init` with `token`; returns the client once
     /// acknowledged, or how the server ended the connection.
     pub async fn ws(&self, token: Option<&str>) -> Result<WsClient, WsEnd> {
+        ws_at(self.addr, token).await
+    }
+}
+
+/// Opens a WebSocket to the server at `addr` and sends `connection_init` with `token`;
+/// returns the client once acknowledged, or how the server ended the connection.
+pub async fn ws_at(addr: SocketAddr, token: Option<&str>) -> Result<WsClient, WsEnd> {
+    {
         use futures_util::SinkExt;
         use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-        let mut request = format!("ws://{}/graphql/ws", self.addr)
+        let mut request = format!("ws://{addr}/graphql/ws")
             .into_client_request()
             .expect("request");
         request.headers_mut().insert(

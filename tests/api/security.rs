@@ -133,3 +133,172 @@ async fn without_jwt_secret_each_data_folder_has_its_own_secret() {
     let _ = std::fs::remove_dir_all(&data_dir);
     let _ = std::fs::remove_dir_all(&other);
 }
+
+/// Nesting depths tried, from 1 to 100,000.
+const DEPTHS: &[usize] = &[
+    1, 2, 5, 10, 32, 63, 64, 65, 100, 128, 129, 200, 500, 1_000, 1_500, 1_600, 2_000, 5_000,
+    10_000, 50_000, 100_000,
+];
+
+/// Queries nested `n` deep in their text: a list literal in a directive argument, an
+/// input-object literal, nested selection sets.
+fn nested_queries(n: usize) -> Vec<String> {
+    vec![
+        format!(
+            "{{provinces@skip(if:{}false{}){{id}}}}",
+            "[".repeat(n),
+            "]".repeat(n)
+        ),
+        format!(
+            "mutation{{registerOfficer(input:{}{}){{userCode}}}}",
+            "{a:".repeat(n),
+            "1}".repeat(n)
+        ),
+        format!("{}id{}", "{provinces".repeat(n), "}".repeat(n)),
+    ]
+}
+
+/// Requests whose variables nest `n` deep (lists, objects); the query itself is flat.
+fn nested_variables(n: usize) -> Vec<(String, String)> {
+    let query = "query($v: Boolean){provinces@skip(if:$v){id}}".to_string();
+    let list = format!("{}false{}", "[".repeat(n), "]".repeat(n));
+    let object = format!("{}false{}", r#"{"a":"#.repeat(n), "}".repeat(n));
+    vec![(query.clone(), list), (query, object)]
+}
+
+/// The raw JSON body of a request with `variables` given as JSON text.
+fn body(query: &str, variables: &str) -> String {
+    format!(
+        r#"{{"query":{},"variables":{{"v":{variables}}}}}"#,
+        serde_json::to_string(query).unwrap()
+    )
+}
+
+fn is_refusal_or_answer(status: u16, text: &str) -> bool {
+    let Ok(v) = serde_json::from_str::<Value>(text) else {
+        return false;
+    };
+    (200..500).contains(&status) && (v["errors"].is_array() || v["data"].is_object())
+}
+
+#[tokio::test]
+async fn deeply_nested_requests_do_not_bring_the_process_down() {
+    let app = TestApp::spawn().await;
+    let server = ServerProcess::start(&app.db.url(), &[]).await;
+    let pid = server.child.id();
+    // A connection per request: one the server closed after a 413 is never reused.
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .build()
+        .unwrap();
+    let graphql = server.url("/graphql");
+    let mut sent = 0;
+    for &n in DEPTHS {
+        let mut bodies: Vec<String> = nested_queries(n)
+            .iter()
+            .map(|q| serde_json::to_string(&json!({ "query": q })).unwrap())
+            .collect();
+        bodies.extend(nested_variables(n).iter().map(|(q, v)| body(q, v)));
+        for b in bodies {
+            let sent_body = client
+                .post(&graphql)
+                .header("content-type", "application/json")
+                .body(b.clone())
+                .send()
+                .await;
+            let resp = match sent_body {
+                Ok(resp) => resp,
+                // Over the body limit, the server may answer 413 and close before it read
+                // the whole body; then it must still be there.
+                Err(_) if b.len() > 256 * 1024 => {
+                    let health = client.get(server.url("/healthz")).send().await;
+                    assert!(
+                        matches!(&health, Ok(r) if r.status() == 200),
+                        "nesting {n}: the server is gone"
+                    );
+                    sent += 1;
+                    continue;
+                }
+                Err(e) => panic!("nesting {n}: the server is gone: {e}"),
+            };
+            let status = resp.status().as_u16();
+            let text = resp.text().await.unwrap();
+            assert!(
+                is_refusal_or_answer(status, &text),
+                "nesting {n}: {status} {}",
+                &text[..text.len().min(300)]
+            );
+            if n > 64 && b.len() <= 256 * 1024 {
+                let v: Value = serde_json::from_str(&text).unwrap();
+                assert_refused(&v, "VALIDATION_FAILED");
+            }
+            sent += 1;
+        }
+    }
+    assert_eq!(sent, DEPTHS.len() * 5);
+
+    // The same over a WebSocket (a signed-in officer: the socket needs a token).
+    let officer = app.register_officer().await;
+    let mut ws = ws_at(server.addr, Some(&officer.token)).await.unwrap();
+    for (i, &n) in DEPTHS.iter().enumerate() {
+        for (j, q) in nested_queries(n).into_iter().enumerate() {
+            let id = format!("{i}-{j}");
+            ws.send_json(json!({ "id": id, "type": "subscribe", "payload": { "query": q } }))
+                .await;
+            // Every message of this operation, up to its end (`error` or `complete`).
+            let oversized = q.len() > 250 * 1024;
+            let (mut code, mut closed) = (None, false);
+            loop {
+                let msg = match ws.next_message(std::time::Duration::from_secs(10)).await {
+                    Ok(msg) => msg,
+                    // A message over the socket's size limit (256 KiB) closes the socket;
+                    // the server stays.
+                    Err(WsEnd::Closed(..)) if oversized => {
+                        ws = ws_at(server.addr, Some(&officer.token)).await.unwrap();
+                        closed = true;
+                        break;
+                    }
+                    Err(e) => panic!("nesting {n} over the socket: {e:?}"),
+                };
+                if msg["id"] != id.as_str() {
+                    continue;
+                }
+                let errors = match msg["type"].as_str() {
+                    Some("error") => &msg["payload"],
+                    _ => &msg["payload"]["errors"],
+                };
+                if let Some(c) = errors[0]["extensions"]["code"].as_str() {
+                    code = Some(c.to_string());
+                }
+                if msg["type"] == "error" || msg["type"] == "complete" {
+                    break;
+                }
+            }
+            if n > 64 && !closed {
+                assert_eq!(code.as_deref(), Some("VALIDATION_FAILED"), "nesting {n}");
+            }
+        }
+    }
+
+    // The same process is alive and healthy, and still answers.
+    assert!(server_alive(&server), "the process {pid} died");
+    let health = client.get(server.url("/healthz")).send().await.unwrap();
+    assert_eq!(health.status(), 200);
+    let ok = client
+        .post(&graphql)
+        .json(&json!({ "query": "{ provinces { id } }" }))
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert!(ok["data"]["provinces"].is_array(), "{ok}");
+    assert_eq!(server.child.id(), pid);
+}
+
+fn server_alive(server: &ServerProcess) -> bool {
+    // /proc/<pid> exists and is not a zombie: the child has not exited.
+    let stat = std::fs::read_to_string(format!("/proc/{}/stat", server.child.id()));
+    matches!(stat, Ok(s) if !s.contains(") Z "))
+}
