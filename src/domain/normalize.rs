@@ -404,7 +404,7 @@ fn all_same(digits: &[u32]) -> bool {
 }
 
 /// Formats a number with Persian digits, for Persian messages.
-fn persian_number(n: usize) -> String {
+pub fn persian_number(n: usize) -> String {
     n.to_string()
         .chars()
         .map(|c| {

@@ -159,6 +159,11 @@ impl Extension for RequestPolicyExtension {
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
         let doc = next.run(ctx, query, variables).await?;
+        // Every string of the request, before any resolver runs.
+        if let Err(refused) = super::input_text::check_document(&doc, variables) {
+            let (e, pos) = *refused;
+            return Err(async_graphql::Error::from(e).into_server_error(pos));
+        }
         let aliases = document_aliases(&doc);
         if aliases > self.max_aliases {
             return Err(invalid(format!(

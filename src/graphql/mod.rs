@@ -8,6 +8,7 @@ pub(crate) mod cooperation;
 pub(crate) mod distributors;
 pub(crate) mod extensions;
 pub(crate) mod guards;
+pub mod input_text;
 pub(crate) mod loaders;
 pub(crate) mod messages;
 pub(crate) mod nesting;

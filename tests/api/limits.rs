@@ -199,3 +199,90 @@ async fn introspection_and_suggestions_are_off_in_production_mode() {
         .await;
     assert_eq!(resp["data"]["__schema"]["queryType"]["name"], "Query");
 }
+
+const LOGIN: &str =
+    "mutation($u: String!, $p: String!) { login(userCode: $u, password: $p) { accessToken } }";
+
+fn assert_field(resp: &Value, field: &str) {
+    assert_refused(resp, "VALIDATION_FAILED");
+    assert_eq!(resp["errors"][0]["extensions"]["field"], field, "{resp}");
+    assert!(resp["data"].is_null(), "{resp}");
+}
+
+#[tokio::test]
+async fn odd_strings_are_refused_at_the_edge_not_by_the_database() {
+    let app = TestApp::spawn().await;
+    // A NUL in the user code (PostgreSQL refuses it as an invalid byte).
+    let resp = app.gql(LOGIN, json!({ "u": "admin\u{0}", "p": "x" })).await;
+    assert_field(&resp, "userCode");
+    // 250 KB of user code (too large for the throttle's index row).
+    let resp = app
+        .gql(LOGIN, json!({ "u": "a".repeat(250_000), "p": "x" }))
+        .await;
+    assert_field(&resp, "userCode");
+    // In the query text, as a literal.
+    let resp = app
+        .gql(
+            r#"mutation { login(userCode: "a\u0000", password: "x") { accessToken } }"#,
+            json!({}),
+        )
+        .await;
+    assert_field(&resp, "userCode");
+    // A field of an input object, and an item of a list.
+    let resp = app
+        .gql(
+            "mutation($i: RegisterOfficerInput!) { registerOfficer(input: $i) { userCode } }",
+            json!({ "i": {
+                "nationalCode": "0084123451", "firstName": "علی\u{1b}", "lastName": "رضایی",
+                "mobile": "09121234567", "birthDate": "1990-01-01", "password": PASSWORD,
+            }}),
+        )
+        .await;
+    assert_field(&resp, "input.firstName");
+    let admin = app
+        .login_as(officer_registry::domain::Role::DirectorateAdmin)
+        .await;
+    let resp = app
+        .gql_as(
+            &admin,
+            "mutation($i: SendMessageInput!) { sendMessage(input: $i) { id } }",
+            json!({ "i": { "subject": "s", "body": "b", "officerIds": ["a", "b\u{7}"] } }),
+        )
+        .await;
+    assert_field(&resp, "input.officerIds.1");
+    // Free text has room for a long note; not without limit.
+    let resp = app
+        .gql_as(
+            &admin,
+            "mutation($i: SendMessageInput!) { sendMessage(input: $i) { id } }",
+            json!({ "i": { "subject": "s", "body": "ب".repeat(20_001), "allOfficers": true } }),
+        )
+        .await;
+    assert_field(&resp, "input.body");
+    // Still a normal answer for a normal wrong password.
+    let resp = app.gql(LOGIN, json!({ "u": "nobody", "p": "x" })).await;
+    assert_refused(&resp, "UNAUTHENTICATED");
+}
+
+#[tokio::test]
+async fn a_large_multipart_request_gets_no_further_than_a_json_one() {
+    let app = TestApp::spawn().await;
+    let operations = json!({
+        "query": LOGIN,
+        "variables": { "u": "a".repeat(1024 * 1024), "p": "x" },
+    });
+    let form = reqwest::multipart::Form::new()
+        .text("operations", operations.to_string())
+        .text("map", "{}");
+    let resp: Value = app
+        .client
+        .post(app.url("/graphql"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_field(&resp, "userCode");
+}
