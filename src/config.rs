@@ -101,10 +101,15 @@ pub struct Config {
     #[arg(long, env = "LOGIN_WINDOW_SECS", default_value_t = 900)]
     pub login_window_secs: i64,
 
-    /// Take the client address from the first `X-Forwarded-For` entry (only behind a proxy
-    /// that sets it).
+    /// Take the client address from `X-Forwarded-For` (only behind a proxy that appends
+    /// to it): the right-most entry that is not one of `TRUSTED_PROXIES`.
     #[arg(long, env = "TRUST_FORWARDED_FOR", default_value_t = false)]
     pub trust_forwarded_for: bool,
+
+    /// Our own proxies besides the one that connects to us (addresses or CIDR blocks,
+    /// comma-separated): skipped, from the right, in `X-Forwarded-For`.
+    #[arg(long, env = "TRUSTED_PROXIES", default_value = "")]
+    pub trusted_proxies: TrustedProxies,
 
     /// Folder for uploaded documents (when no S3 bucket is configured). Default:
     /// `<data-dir>/documents`.
@@ -257,6 +262,37 @@ pub struct Config {
     /// Log format: `pretty` for people, `json` for log collectors.
     #[arg(long, env = "LOG_FORMAT", default_value = "pretty")]
     pub log_format: String,
+}
+
+/// Our own proxies, from `TRUSTED_PROXIES` (addresses or CIDR blocks, comma-separated; a
+/// bare address is a block of one).
+#[derive(Debug, Clone, Default)]
+pub struct TrustedProxies(Vec<ipnet::IpNet>);
+
+impl std::str::FromStr for TrustedProxies {
+    type Err = String;
+
+    fn from_str(list: &str) -> Result<Self, String> {
+        let mut nets = Vec::new();
+        for item in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            let net = match item.parse::<ipnet::IpNet>() {
+                Ok(net) => net,
+                Err(_) => ipnet::IpNet::from(
+                    item.parse::<std::net::IpAddr>()
+                        .map_err(|_| format!("{item:?} is neither an address nor a CIDR block"))?,
+                ),
+            };
+            nets.push(net);
+        }
+        Ok(Self(nets))
+    }
+}
+
+impl TrustedProxies {
+    /// Whether `ip` is one of our proxies.
+    pub fn contains(&self, ip: &std::net::IpAddr) -> bool {
+        self.0.iter().any(|n| n.contains(ip))
+    }
 }
 
 impl Config {

@@ -29,18 +29,6 @@ fn refuse(status: StatusCode, message: &str, message_fa: &str) -> Response {
     (status, axum::Json(body)).into_response()
 }
 
-fn client_addr(state: &AppState, headers: &HeaderMap, peer: SocketAddr) -> String {
-    if state.app.config.trust_forwarded_for
-        && let Some(first) = headers
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
-    {
-        return first.trim().to_string();
-    }
-    peer.ip().to_string()
-}
-
 /// Handles one GraphQL request.
 pub async fn graphql_handler(
     State(state): State<AppState>,
@@ -112,7 +100,12 @@ pub async fn graphql_handler(
                     .map(|v| v.to_str().unwrap_or_default()),
             ),
         ))
-        .data(ClientAddr(client_addr(&state, &headers, peer)))
+        .data(ClientAddr(super::client_addr::client_addr(
+            cfg.trust_forwarded_for,
+            &cfg.trusted_proxies,
+            &headers,
+            peer,
+        )))
         .data(new_loaders(
             state.app.pool.clone(),
             state.app.config.loader_delay(),

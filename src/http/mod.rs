@@ -1,5 +1,6 @@
 //! HTTP routes: `/graphql`, `/healthz`, `/readyz`, `/metrics`.
 
+mod client_addr;
 mod documents;
 mod graphql;
 mod payments;

@@ -59,13 +59,20 @@ pub async fn graphql_ws(
                 .find_map(|p| p.trim().parse::<WebSocketProtocols>().ok())
         })
         .unwrap_or(WebSocketProtocols::GraphQLWS);
+    let cfg = &state.app.config;
+    let client = super::client_addr::client_addr(
+        cfg.trust_forwarded_for,
+        &cfg.trusted_proxies,
+        &headers,
+        peer,
+    );
     // Client messages are small (subscribe, ping): small buffers keep a subscriber cheap.
     upgrade
         .read_buffer_size(4 * 1024)
         .max_message_size(256 * 1024)
         .max_frame_size(256 * 1024)
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
-        .on_upgrade(move |socket| serve(state, socket, protocol, peer))
+        .on_upgrade(move |socket| serve(state, socket, protocol, client))
 }
 
 /// The `Authorization` value of a `connection_init` or `ping` payload (either case of the
@@ -236,7 +243,7 @@ fn close(code: u16, reason: &str) -> Message {
     }))
 }
 
-async fn serve(state: AppState, socket: WebSocket, protocol: WebSocketProtocols, peer: SocketAddr) {
+async fn serve(state: AppState, socket: WebSocket, protocol: WebSocketProtocols, peer: String) {
     let (mut sink, stream) = socket.split();
     let app = state.app.clone();
     let auth = Arc::new(SocketAuth {
@@ -279,7 +286,7 @@ async fn serve(state: AppState, socket: WebSocket, protocol: WebSocketProtocols,
         schema: state.schema.clone(),
         app: app.clone(),
         auth: auth.clone(),
-        peer: peer.ip().to_string(),
+        peer,
     };
     let messages = async_graphql::http::WebSocket::new(executor, input, protocol)
         // No keepalive timeout: async-graphql resets it only on client messages, and clients

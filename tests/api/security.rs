@@ -302,3 +302,58 @@ fn server_alive(server: &ServerProcess) -> bool {
     let stat = std::fs::read_to_string(format!("/proc/{}/stat", server.child.id()));
     matches!(stat, Ok(s) if !s.contains(") Z "))
 }
+
+#[tokio::test]
+async fn a_spoofed_forwarded_for_entry_does_not_escape_the_address_limit() {
+    let app = TestApp::spawn_with(|c| {
+        c.trust_forwarded_for = true;
+        c.login_max_failures_per_addr = 3;
+        c.login_max_failures_per_user = 1_000;
+    })
+    .await;
+    let mut codes = Vec::new();
+    for i in 0..5 {
+        // The client makes up a new left-most entry each time; our proxy appended the
+        // address it really saw.
+        let resp: Value = app
+            .client
+            .post(app.url("/graphql"))
+            .header("x-forwarded-for", format!("198.51.100.{i}, 203.0.113.7"))
+            .json(&json!({
+                "query": "mutation($u: String!) { login(userCode: $u, password: \"wrong-password\") { accessToken } }",
+                "variables": { "u": format!("nobody-{i}") },
+            }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        codes.push(error_code(&resp).to_string());
+    }
+    assert_eq!(
+        codes,
+        [
+            "UNAUTHENTICATED",
+            "UNAUTHENTICATED",
+            "UNAUTHENTICATED",
+            "RATE_LIMITED",
+            "RATE_LIMITED"
+        ]
+    );
+    // Another client behind the same proxy is not locked out.
+    let resp: Value = app
+        .client
+        .post(app.url("/graphql"))
+        .header("x-forwarded-for", "203.0.113.8")
+        .json(&json!({
+            "query": "mutation { login(userCode: \"nobody-x\", password: \"wrong-password\") { accessToken } }",
+        }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_refused(&resp, "UNAUTHENTICATED");
+}
