@@ -106,6 +106,11 @@ pub struct Config {
     #[arg(long, env = "TRUST_FORWARDED_FOR", default_value_t = false)]
     pub trust_forwarded_for: bool,
 
+    /// Bearer token that `/metrics` requires (at least 16 bytes). Without it, `/metrics` is
+    /// open outside production mode and not served in production mode.
+    #[arg(long, env = "METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
+
     /// Our own proxies besides the one that connects to us (addresses or CIDR blocks,
     /// comma-separated): skipped, from the right, in `X-Forwarded-For`.
     #[arg(long, env = "TRUSTED_PROXIES", default_value = "")]
@@ -364,8 +369,16 @@ impl Config {
         }
     }
 
+    /// Whether `/metrics` is served: with a token, or outside production mode.
+    pub fn metrics_served(&self) -> bool {
+        self.metrics_token.is_some() || !self.production
+    }
+
     /// Refuses settings that production mode forbids.
     pub fn check_production(&self) -> anyhow::Result<()> {
+        if self.metrics_token.as_ref().is_some_and(|t| t.len() < 16) {
+            anyhow::bail!("METRICS_TOKEN must be at least 16 bytes long");
+        }
         if self.production && self.payment_simulator == Some(true) {
             anyhow::bail!("the payment simulator is refused in production mode");
         }

@@ -9,7 +9,7 @@ mod ws;
 
 use axum::Router;
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::{HeaderName, StatusCode};
+use axum::http::{HeaderMap, HeaderName, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -58,6 +58,7 @@ pub fn router(app: Arc<App>) -> Router {
     let playground_on = app.config.playground_enabled();
     let simulator_on = app.config.simulator_enabled();
     let sms_simulator_on = app.config.sms_simulator_enabled();
+    let metrics_on = app.config.metrics_served();
     let app_pool = app.pool.clone();
     let state = AppState { app, schema };
     let request_id = HeaderName::from_static("x-request-id");
@@ -78,6 +79,11 @@ pub fn router(app: Arc<App>) -> Router {
             crate::integrations::zarinpal_sim::routes(),
         );
     }
+    // Metrics tell a lot about the instance (operations, pool, volumes): behind a token, and
+    // not served at all in production without one.
+    if metrics_on {
+        router = router.route("/metrics", get(metrics_text));
+    }
     router
         .route("/payments/zarinpal/callback", get(payments::callback))
         .route("/payments/result", get(payments::result))
@@ -87,7 +93,6 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/messages/attachments/{id}", get(documents::attachment))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics_text))
         .route_layer(middleware::from_fn(http_metrics))
         .layer(
             TraceLayer::new_for_http().make_span_with(|req: &Request| {
@@ -114,7 +119,29 @@ async fn readyz(State(state): State<AppState>) -> Response {
     }
 }
 
-async fn metrics_text(State(state): State<AppState>) -> Response {
+/// Whether the `Authorization` header carries the metrics token (compared in constant time).
+fn metrics_allowed(expected: Option<&str>, headers: &HeaderMap) -> bool {
+    use subtle::ConstantTimeEq as _;
+    let Some(expected) = expected else {
+        return true;
+    };
+    let given = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(crate::auth::bearer)
+        .unwrap_or_default();
+    bool::from(given.as_bytes().ct_eq(expected.as_bytes()))
+}
+
+async fn metrics_text(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if !metrics_allowed(state.app.config.metrics_token.as_deref(), &headers) {
+        return (
+            StatusCode::UNAUTHORIZED,
+            [("www-authenticate", "Bearer")],
+            "the metrics token is required",
+        )
+            .into_response();
+    }
     let status = state.app.pool.status();
     metrics::gauge!("db_pool_max_size").set(status.max_size as f64);
     metrics::gauge!("db_pool_size").set(status.size as f64);

@@ -357,3 +357,48 @@ async fn a_spoofed_forwarded_for_entry_does_not_escape_the_address_limit() {
         .unwrap();
     assert_refused(&resp, "UNAUTHENTICATED");
 }
+
+#[tokio::test]
+async fn metrics_are_not_public_in_production() {
+    // Production without a token: not served.
+    let app = TestApp::spawn_with(|c| c.production = true).await;
+    let r = app.client.get(app.url("/metrics")).send().await.unwrap();
+    assert_eq!(r.status(), 404);
+
+    // With a token: only for its holder.
+    let token = "metrics-token-0123456789abcdef";
+    let app = TestApp::spawn_with(|c| {
+        c.production = true;
+        c.metrics_token = Some(token.to_string());
+    })
+    .await;
+    let r = app.client.get(app.url("/metrics")).send().await.unwrap();
+    assert_eq!(r.status(), 401);
+    let r = app
+        .client
+        .get(app.url("/metrics"))
+        .bearer_auth("metrics-token-0123456789abcdeX")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    // An access token of a user is not the metrics token.
+    let admin = app.login_as(Role::DirectorateAdmin).await;
+    let r = app
+        .client
+        .get(app.url("/metrics"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    let r = app
+        .client
+        .get(app.url("/metrics"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("db_pool_size"));
+}
