@@ -267,6 +267,8 @@ async fn odd_strings_are_refused_at_the_edge_not_by_the_database() {
 #[tokio::test]
 async fn a_large_multipart_request_gets_no_further_than_a_json_one() {
     let app = TestApp::spawn().await;
+    // Uploads need a signed-in caller; its strings are checked like any others.
+    let officer = app.register_officer().await;
     let operations = json!({
         "query": LOGIN,
         "variables": { "u": "a".repeat(1024 * 1024), "p": "x" },
@@ -277,6 +279,7 @@ async fn a_large_multipart_request_gets_no_further_than_a_json_one() {
     let resp: Value = app
         .client
         .post(app.url("/graphql"))
+        .bearer_auth(&officer.token)
         .multipart(form)
         .send()
         .await

@@ -402,3 +402,55 @@ async fn metrics_are_not_public_in_production() {
     assert_eq!(r.status(), 200);
     assert!(r.text().await.unwrap().contains("db_pool_size"));
 }
+
+/// Sends the head of a multipart request announcing `total` bytes, and the first 64 KiB of
+/// its body, then waits for the answer without sending the rest.
+async fn multipart_head(addr: std::net::SocketAddr, token: Option<&str>, total: usize) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let auth = token
+        .map(|t| format!("authorization: Bearer {t}\r\n"))
+        .unwrap_or_default();
+    let head = format!(
+        "POST /graphql HTTP/1.1\r\nhost: {addr}\r\ncontent-type: multipart/form-data; boundary=XYZ\r\n{auth}content-length: {total}\r\nconnection: close\r\n\r\n"
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let start = "--XYZ\r\ncontent-disposition: form-data; name=\"0\"; filename=\"big.pdf\"\r\n\r\n%PDF-1.4\n";
+    let mut first = start.as_bytes().to_vec();
+    first.resize(64 * 1024, b'x');
+    stream.write_all(&first).await.unwrap();
+    // The answer must come without the rest of the body: 30 s only guards against a hang.
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(
+        std::time::Duration::from_secs(30),
+        stream.read_to_end(&mut answer),
+    )
+    .await;
+    assert!(read.is_ok(), "no answer before the whole body was sent");
+    String::from_utf8_lossy(&answer).to_string()
+}
+
+#[tokio::test]
+async fn an_upload_is_refused_before_its_body_when_the_caller_is_not_signed_in() {
+    let app = TestApp::spawn().await;
+    let total = 20 * 1024 * 1024;
+    for token in [None, Some("not-a-token")] {
+        let answer = multipart_head(app.addr, token, total).await;
+        assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
+        assert!(answer.contains("UNAUTHENTICATED"), "{answer}");
+    }
+    let officer = app.register_officer().await;
+    // Signed in: the upload goes through as before.
+    let id = app
+        .gql_as(
+            &officer.token,
+            "mutation { startQualificationRequest(kind: NEW) { id } }",
+            json!({}),
+        )
+        .await["data"]["startQualificationRequest"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let up = app.upload(&officer.token, &id, "PHOTO", "p.png", PNG).await;
+    assert!(up["errors"].is_null(), "{up}");
+}
