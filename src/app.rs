@@ -187,6 +187,7 @@ impl App {
             pool: &self.pool,
             store: &self.documents,
             max_bytes: self.config.max_document_bytes,
+            max_count: self.config.max_documents_per_request,
         }
     }
 

@@ -145,6 +145,10 @@ pub struct Config {
     #[arg(long, env = "MAX_DOCUMENT_BYTES", default_value_t = 10 * 1024 * 1024)]
     pub max_document_bytes: usize,
 
+    /// Most documents attached to one qualification request at a time.
+    #[arg(long, env = "MAX_DOCUMENTS_PER_REQUEST", default_value_t = 20)]
+    pub max_documents_per_request: i64,
+
     /// Cartable events buffered per instance; a subscriber further behind is stopped (and
     /// may resume from the event log).
     #[arg(long, env = "CARTABLE_BUFFER", default_value_t = 4096)]

@@ -461,6 +461,15 @@ pub async fn insert_document(
     Ok(())
 }
 
+/// How many documents a request holds.
+pub async fn count_documents(conn: &mut AsyncPgConnection, request_id: Uuid) -> AppResult<i64> {
+    Ok(documents::table
+        .filter(documents::request_id.eq(request_id))
+        .count()
+        .get_result(conn)
+        .await?)
+}
+
 /// Deletes a document row and writes its event (the request being in `status`).
 pub async fn delete_document(
     conn: &mut AsyncPgConnection,

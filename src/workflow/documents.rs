@@ -23,6 +23,8 @@ pub struct Documents<'a> {
     pub store: &'a DocumentStore,
     /// Largest accepted document, in bytes.
     pub max_bytes: usize,
+    /// Most documents of one request.
+    pub max_count: i64,
 }
 
 impl Documents<'_> {
@@ -39,6 +41,8 @@ impl Documents<'_> {
     ) -> AppResult<Document> {
         let mut conn = store::conn(self.pool).await?;
         let req = wf::editable(&mut conn, caller, request_id).await?;
+        // Checked before the file is read and stored, and again under the request's lock.
+        wf::room_for_document(&mut conn, req.id, self.max_count).await?;
         drop(conn);
         let content = read_limited(file, self.max_bytes).await?;
         let content_type = storage::sniff(&content).ok_or_else(|| {
@@ -54,7 +58,7 @@ impl Documents<'_> {
             .await
             .map_err(AppError::internal)?;
         let mut conn = store::conn(self.pool).await?;
-        if let Err(e) = wf::attach(&mut conn, caller, doc.clone()).await {
+        if let Err(e) = wf::attach(&mut conn, caller, doc.clone(), self.max_count).await {
             // The request changed meanwhile: do not keep an orphan file.
             let _ = self.store.delete(&doc.storage_key).await;
             return Err(e);

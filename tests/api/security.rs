@@ -454,3 +454,51 @@ async fn an_upload_is_refused_before_its_body_when_the_caller_is_not_signed_in()
     let up = app.upload(&officer.token, &id, "PHOTO", "p.png", PNG).await;
     assert!(up["errors"].is_null(), "{up}");
 }
+
+#[tokio::test]
+async fn a_request_holds_a_bounded_number_of_documents() {
+    let app = TestApp::spawn().await;
+    let officer = app.register_officer().await;
+    let id = app
+        .gql_as(
+            &officer.token,
+            "mutation { startQualificationRequest(kind: NEW) { id } }",
+            json!({}),
+        )
+        .await["data"]["startQualificationRequest"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // The default MAX_DOCUMENTS_PER_REQUEST.
+    let max = 20;
+    let mut last = String::new();
+    for _ in 0..max {
+        let up = app.upload(&officer.token, &id, "PHOTO", "p.png", PNG).await;
+        assert!(up["errors"].is_null(), "{up}");
+        last = up["data"]["attachDocument"]["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+    }
+    let refused = app.upload(&officer.token, &id, "PHOTO", "p.png", PNG).await;
+    assert_refused(&refused, "VALIDATION_FAILED");
+    assert_eq!(refused["errors"][0]["extensions"]["field"], "file");
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*)::bigint AS n FROM documents WHERE request_id = '{id}'"
+        ))
+        .await,
+        max
+    );
+    // Removing one makes room again.
+    let removed = app
+        .gql_as(
+            &officer.token,
+            "mutation($d: ID!) { removeDocument(id: $d) { id } }",
+            json!({ "d": last }),
+        )
+        .await;
+    assert!(removed["errors"].is_null(), "{removed}");
+    let up = app.upload(&officer.token, &id, "PHOTO", "p.png", PNG).await;
+    assert!(up["errors"].is_null(), "{up}");
+}

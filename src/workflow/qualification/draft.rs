@@ -137,13 +137,39 @@ pub async fn attach(
     conn: &mut AsyncPgConnection,
     caller: Caller,
     doc: q::Document,
+    max_documents: i64,
 ) -> AppResult<()> {
     conn.transaction::<_, AppError, _>(async move |conn| {
         let req = lock_visible(conn, &caller, doc.request_id).await?;
         check(&req, Action::Edit, &caller)?;
+        room_for_document(conn, req.id, max_documents).await?;
         q::insert_document(conn, &doc, &Actor::User(caller), req.status).await
     })
     .await
+}
+
+/// Refuses one more document on a request that holds `max_documents` already (each takes
+/// up to `MAX_DOCUMENT_BYTES` of storage): `VALIDATION_FAILED` on `file`.
+pub async fn room_for_document(
+    conn: &mut AsyncPgConnection,
+    request_id: Uuid,
+    max_documents: i64,
+) -> AppResult<()> {
+    if q::count_documents(conn, request_id).await? >= max_documents {
+        return Err(AppError::validation(
+            "file",
+            format!(
+                "a request holds at most {max_documents} documents: remove one before adding another"
+            ),
+            format!(
+                "هر درخواست حداکثر {} مدرک دارد؛ پیش از افزودن مدرک تازه یکی را حذف کنید",
+                crate::domain::normalize::persian_number(
+                    usize::try_from(max_documents).unwrap_or(0)
+                )
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Removes a document of a DRAFT or DEFICIENT request; returns the request and the storage

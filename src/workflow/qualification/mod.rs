@@ -7,7 +7,9 @@ mod draft;
 mod review;
 
 pub use completion::complete_in;
-pub use draft::{attach, cancel, editable, remove_document, resubmit, start, submit, update};
+pub use draft::{
+    attach, cancel, editable, remove_document, resubmit, room_for_document, start, submit, update,
+};
 pub use review::{approve, claim, reject, report_deficiencies};
 
 use diesel_async::AsyncPgConnection;
