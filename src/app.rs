@@ -33,6 +33,8 @@ pub struct App {
     pub documents: DocumentStore,
     /// The cartable fan-out of this instance.
     pub hub: crate::cartable::Hub,
+    /// The dashboards' fan-out of this instance.
+    pub stats: crate::statistics::StatsHub,
     /// The payment gateway (the simulator outside production when no merchant id is set).
     pub gateway: Option<Arc<dyn PaymentGateway>>,
     /// The SMS provider (the simulator outside production when no API key is set).
@@ -130,6 +132,7 @@ impl App {
             queries,
             documents,
             hub,
+            stats: crate::statistics::StatsHub::default(),
             gateway,
             sms,
             database_url: database_url.to_string(),

@@ -195,6 +195,16 @@ pub struct Config {
     #[arg(long, env = "MAX_ACTIVE_CONTRACTS_PER_OFFICER", default_value_t = 1)]
     pub max_active_contracts_per_officer: i64,
 
+    /// Days a file may wait on the reviewer's side (submitted or resubmitted) before it is
+    /// overdue (`QualificationRequest.overdue`, `reviewQueue(overdueOnly:)`, dashboards).
+    #[arg(long, env = "OVERDUE_AFTER_DAYS", default_value_t = 7)]
+    pub overdue_after_days: i64,
+
+    /// Seconds between two recomputations of the dashboards' statistics when nothing was
+    /// announced (overdue files and "payments today" change with the clock alone).
+    #[arg(long, env = "STATISTICS_REFRESH_SECS", default_value_t = 60)]
+    pub statistics_refresh_secs: u64,
+
     /// Operations (subscriptions, queries, mutations) open at once on one WebSocket; one
     /// more is refused with `RATE_LIMITED`.
     #[arg(long, env = "WS_MAX_OPERATIONS", default_value_t = 32)]

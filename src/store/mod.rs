@@ -16,6 +16,7 @@ pub(crate) mod qualification;
 pub(crate) mod reference;
 pub(crate) mod schema;
 pub(crate) mod sessions;
+pub(crate) mod statistics;
 pub(crate) mod terminations;
 pub(crate) mod throttle;
 pub(crate) mod transition;

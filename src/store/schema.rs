@@ -210,6 +210,9 @@ diesel::table! {
         submitted_at -> Nullable<Timestamptz>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        waiting_since -> Nullable<Timestamptz>,
+        reviewed_at -> Nullable<Timestamptz>,
+        review_seconds -> Nullable<Float8>,
     }
 }
 

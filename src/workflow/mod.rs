@@ -12,5 +12,6 @@ pub mod officers;
 pub mod payments;
 pub mod qualification;
 pub mod sms;
+pub mod statistics;
 pub mod terminations;
 pub mod verification;

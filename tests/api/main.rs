@@ -19,6 +19,7 @@ mod qualification;
 mod reference;
 mod sockets;
 mod statements;
+mod statistics;
 mod storage_s3;
 mod subscriptions;
 mod terminations;

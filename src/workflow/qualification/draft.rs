@@ -374,5 +374,6 @@ fn prefilled(officer: &Officer, kind: RequestKind) -> Request {
         submitted_at: None,
         created_at: now,
         updated_at: now,
+        waiting_since: None,
     }
 }
