@@ -139,7 +139,38 @@ async fn serve(config: Config, with_demo: bool) -> anyhow::Result<()> {
         );
     }
     config.check_production()?;
-    let url = app::prepare_database(&config.db).await?;
+    let (url, source) = app::prepare_database_from(&config.db).await?;
+    let served = serve_on(config, with_demo, &url).await;
+    if let Err(Stop::AtOnce) = served {
+        // A second signal: no more waiting, for anything.
+        std::process::exit(130);
+    }
+    app::release_database(&url, &source).await;
+    served.map_err(|e| match e {
+        Stop::Failed(e) => e,
+        Stop::AtOnce => anyhow::anyhow!("stopped at once"),
+    })
+}
+
+/// How serving ended, when not by a complete drain.
+enum Stop {
+    /// A second signal during the drain.
+    AtOnce,
+    /// An error.
+    Failed(anyhow::Error),
+}
+
+impl<E: Into<anyhow::Error>> From<E> for Stop {
+    fn from(e: E) -> Self {
+        Self::Failed(e.into())
+    }
+}
+
+/// Serves until a signal, then drains: `/readyz` answers 503 at once; new connections are
+/// taken for `DRAIN_GRACE_MS` more (0: none); requests in flight finish and WebSockets are
+/// closed with 1012 (reconnect), up to `DRAIN_TIMEOUT_SECS`; the background jobs stop at a
+/// safe point. A second signal stops at once.
+async fn serve_on(config: Config, with_demo: bool, url: &str) -> Result<(), Stop> {
     let bind = config.bind_addr;
     let listener = tokio::net::TcpListener::bind(bind)
         .await
@@ -148,46 +179,103 @@ async fn serve(config: Config, with_demo: bool) -> anyhow::Result<()> {
     let mut config = config;
     // The address actually bound (a port of 0 is chosen by the system).
     config.bind_addr = local;
-    let app = app::App::new(config, &url)?;
+    let app = app::App::new(config, url)?;
     if with_demo {
         demo::seed(&app).await?;
     }
     tracing::info!(
         "serving on http://{local}  (POST /graphql, /healthz, /readyz, /metrics); database {}",
-        store::describe_url(&url)
+        store::describe_url(url)
     );
     if with_demo {
         for (code, password, role, _) in demo::DEMO_ACCOUNTS {
             tracing::info!("demo account: {code} / {password} ({})", role.as_str());
         }
     }
+    let mut signals = Signals::new()?;
     let jobs = jobs::start(&app);
-    axum::serve(
+    let grace = std::time::Duration::from_millis(app.config.drain_grace_ms);
+    let timeout = std::time::Duration::from_secs(app.config.drain_timeout_secs);
+    let stop_taking = {
+        let draining = app.draining.clone();
+        async move {
+            draining.cancelled().await;
+            tokio::time::sleep(grace).await;
+        }
+    };
+    let server = axum::serve(
         listener,
-        http::router(app).into_make_service_with_connect_info::<SocketAddr>(),
+        http::router(app.clone()).into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown_signal())
-    .await?;
-    jobs.stop().await;
+    .with_graceful_shutdown(stop_taking);
+    let mut server = tokio::spawn(async move { server.await });
+    tokio::select! {
+        done = &mut server => {
+            // The listener failed on its own.
+            done??;
+            jobs.stop().await;
+            return Ok(());
+        }
+        () = signals.next() => {}
+    }
+    tracing::info!(
+        "draining: /readyz answers 503, WebSockets are closed (1012), requests in flight \
+         finish (up to {} s); a second signal stops at once",
+        timeout.as_secs()
+    );
+    metrics::gauge!("draining").set(1.0);
+    app.draining.cancel();
+    let deadline = tokio::time::Instant::now() + timeout;
+    let drained = async {
+        let served = (&mut server).await;
+        // Upgraded connections (WebSockets) are not the listener's: wait for them too.
+        while app.open_sockets.load(std::sync::atomic::Ordering::SeqCst) > 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        served
+    };
+    tokio::select! {
+        served = drained => { served??; }
+        () = tokio::time::sleep_until(deadline) => {
+            tracing::warn!("the drain took longer than {} s: stopping", timeout.as_secs());
+            server.abort();
+        }
+        () = signals.next() => {
+            tracing::warn!("second signal: stopping at once");
+            return Err(Stop::AtOnce);
+        }
+    }
+    tokio::select! {
+        () = jobs.stop() => {}
+        () = signals.next() => {
+            tracing::warn!("second signal: stopping at once");
+            return Err(Stop::AtOnce);
+        }
+    }
+    tracing::info!("drained");
     Ok(())
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
-            s.recv().await;
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
+/// SIGTERM and SIGINT (Ctrl-C), listened to from before the server takes its first request.
+struct Signals {
+    term: tokio::signal::unix::Signal,
+    interrupt: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn new() -> anyhow::Result<Self> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(Self {
+            term: signal(SignalKind::terminate())?,
+            interrupt: signal(SignalKind::interrupt())?,
+        })
     }
-    tracing::info!("shutting down");
+
+    /// The next signal.
+    async fn next(&mut self) {
+        tokio::select! {
+            _ = self.term.recv() => {}
+            _ = self.interrupt.recv() => {}
+        }
+    }
 }

@@ -24,6 +24,7 @@ fn server_url() -> &'static str {
         let cfg = DatabaseConfig {
             database_url: std::env::var("TEST_DATABASE_URL").ok(),
             data_dir: std::env::temp_dir().join("officer-registry-test"),
+            local_postgres_addr: embedded::LOCAL_SERVER.to_string(),
             db_pool_size: 4,
             db_statement_timeout_ms: 30_000,
             db_acquire_timeout_ms: 10_000,
@@ -555,9 +556,16 @@ impl TestApp {
     /// Opens a WebSocket and sends `connection_init` with `token`; returns the client once
     /// acknowledged, or how the server ended the connection.
     pub async fn ws(&self, token: Option<&str>) -> Result<WsClient, WsEnd> {
+        ws_to(self.addr, token).await
+    }
+}
+
+/// A WebSocket client of the server at `addr`, past `connection_init` with `token`.
+pub async fn ws_to(addr: SocketAddr, token: Option<&str>) -> Result<WsClient, WsEnd> {
+    {
         use futures_util::SinkExt;
         use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-        let mut request = format!("ws://{}/graphql/ws", self.addr)
+        let mut request = format!("ws://{addr}/graphql/ws")
             .into_client_request()
             .expect("request");
         request.headers_mut().insert(
