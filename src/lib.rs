@@ -22,3 +22,5 @@ pub mod legacy;
 pub(crate) mod policy;
 pub mod store;
 pub(crate) mod workflow;
+
+pub use workflow::legacy_import;

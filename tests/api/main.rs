@@ -9,6 +9,7 @@ mod harness;
 mod accounts;
 mod admin;
 mod cooperation;
+mod legacy;
 mod limits;
 mod messages;
 mod officers;
