@@ -133,11 +133,15 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             } else if report.changed_nothing() {
                 println!("nothing changed: every row is as it was imported before");
             }
-            match report.exit_code() {
-                0 => println!("every row was imported or unchanged"),
-                _ => println!(
-                    "{} rows were refused (listed above); the others were imported",
-                    report.refusals.len()
+            let n = report.refusals.len();
+            match (report.exit_code(), report.dry_run) {
+                (0, false) => println!("every row was imported or unchanged"),
+                (0, true) => println!("every row would be imported or unchanged"),
+                (_, false) => {
+                    println!("{n} rows were refused (listed above); the others were imported")
+                }
+                (_, true) => println!(
+                    "{n} rows would be refused (listed above); the others would be imported"
                 ),
             }
             Ok(ExitCode::from(report.exit_code()))
