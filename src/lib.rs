@@ -23,3 +23,5 @@ pub(crate) mod policy;
 pub mod statistics;
 pub mod store;
 pub(crate) mod workflow;
+
+pub use workflow::legacy_import;

@@ -8,7 +8,9 @@ use std::process::ExitCode;
 
 use officer_registry::config::{Config, DatabaseConfig};
 use officer_registry::domain::Role;
-use officer_registry::{app, demo, graphql, http, jobs, store};
+use officer_registry::legacy::LegacyFile;
+use officer_registry::{app, demo, graphql, http, jobs, legacy_import, store};
+use std::path::PathBuf;
 
 /// GraphQL API server of the national registry of medical-equipment technical officers.
 #[derive(Parser)]
@@ -48,6 +50,23 @@ enum Command {
     },
     /// Print the GraphQL schema (SDL), as checked in at schema.graphql.
     ExportSchema,
+    /// Import the old system's export (DESIGN §3.1): `officers.csv`, `distributors.csv`
+    /// and `assignments.csv` of DIR, in one transaction. Every refused row is printed with
+    /// its file, line and reason, then a summary. Exit code 0: every row imported or
+    /// unchanged; 3: some rows refused (the others imported); 1: a fatal error, nothing
+    /// written.
+    ImportLegacy {
+        /// The folder of the export.
+        dir: PathBuf,
+        /// Run every check, against the database too, and write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// How many active contracts one officer may hold at once (the one-unit rule).
+        #[arg(long, env = "MAX_ACTIVE_CONTRACTS_PER_OFFICER", default_value_t = 1)]
+        max_active_contracts_per_officer: i64,
+        #[command(flatten)]
+        db: DatabaseConfig,
+    },
 }
 
 fn init_tracing(json: bool) {
@@ -73,7 +92,7 @@ async fn main() -> ExitCode {
         init_tracing(json_logs);
     }
     match run(cli.command).await {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
@@ -81,16 +100,51 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn run(command: Command) -> anyhow::Result<()> {
+async fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
         Command::ExportSchema => {
             print!("{}", graphql::sdl());
-            Ok(())
+            Ok(ExitCode::SUCCESS)
         }
         Command::Migrate { db } => {
             let url = app::prepare_database(&db).await?;
             println!("database at {} is migrated", store::describe_url(&url));
-            Ok(())
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::ImportLegacy {
+            dir,
+            dry_run,
+            max_active_contracts_per_officer,
+            db,
+        } => {
+            let url = app::prepare_database(&db).await?;
+            let options = legacy_import::ImportOptions {
+                dry_run,
+                max_active_contracts: max_active_contracts_per_officer,
+                ..legacy_import::ImportOptions::new()
+            };
+            let progress = CliProgress::new();
+            let report = legacy_import::run(&url, &dir, &options, &progress)
+                .await
+                .context("nothing was written")?;
+            print!("{}", report.summary());
+            if report.dry_run {
+                println!("dry run: every check was made, nothing was written");
+            } else if report.changed_nothing() {
+                println!("nothing changed: every row is as it was imported before");
+            }
+            let n = report.refusals.len();
+            match (report.exit_code(), report.dry_run) {
+                (0, false) => println!("every row was imported or unchanged"),
+                (0, true) => println!("every row would be imported or unchanged"),
+                (_, false) => {
+                    println!("{n} rows were refused (listed above); the others were imported")
+                }
+                (_, true) => println!(
+                    "{n} rows would be refused (listed above); the others would be imported"
+                ),
+            }
+            Ok(ExitCode::from(report.exit_code()))
         }
         Command::CreateAdmin {
             user_code,
@@ -121,9 +175,78 @@ async fn run(command: Command) -> anyhow::Result<()> {
             )
             .await?;
             println!("created admin account {}", user.user_code);
-            Ok(())
+            Ok(ExitCode::SUCCESS)
         }
-        Command::Serve { demo, config } => serve(config, demo).await,
+        Command::Serve { demo, config } => serve(config, demo).await.map(|()| ExitCode::SUCCESS),
+    }
+}
+
+/// The import's progress: a bar per file on a terminal, plain lines otherwise (on stderr);
+/// refused and conflicting rows on stdout.
+struct CliProgress {
+    terminal: bool,
+    bar: std::sync::Mutex<Option<indicatif::ProgressBar>>,
+}
+
+impl CliProgress {
+    fn new() -> Self {
+        Self {
+            terminal: std::io::stderr().is_terminal(),
+            bar: std::sync::Mutex::new(None),
+        }
+    }
+
+    /// Prints a line on stdout without breaking the bar.
+    fn say(&self, line: String) {
+        match self.bar.lock().ok().and_then(|b| b.clone()) {
+            Some(bar) => bar.suspend(|| println!("{line}")),
+            None => println!("{line}"),
+        }
+    }
+}
+
+impl legacy_import::Progress for CliProgress {
+    fn start(&self, file: LegacyFile, bytes: u64) {
+        if self.terminal {
+            let bar = indicatif::ProgressBar::new(bytes);
+            if let Ok(style) = indicatif::ProgressStyle::with_template(
+                "{prefix:>16} [{bar:40}] {percent:>3}% {msg} ({elapsed})",
+            ) {
+                bar.set_style(style.progress_chars("=> "));
+            }
+            bar.set_prefix(file.file_name());
+            if let Ok(mut slot) = self.bar.lock() {
+                *slot = Some(bar);
+            }
+        } else {
+            eprintln!("{file}: importing ({bytes} bytes)");
+        }
+    }
+
+    fn advance(&self, file: LegacyFile, rows: u64, bytes: u64) {
+        match self.bar.lock().ok().and_then(|b| b.clone()) {
+            Some(bar) => {
+                bar.set_position(bytes);
+                bar.set_message(format!("{rows} rows"));
+            }
+            None => eprintln!("{file}: {rows} rows read"),
+        }
+    }
+
+    fn refused(&self, refusal: &officer_registry::legacy::Refusal) {
+        self.say(format!("refused  {}", refusal.describe()));
+    }
+
+    fn conflict(&self, conflict: &legacy_import::Conflict) {
+        self.say(format!("conflict {}", conflict.describe()));
+    }
+
+    fn finish(&self, file: LegacyFile, counts: &legacy_import::FileCounts) {
+        let bar = self.bar.lock().ok().and_then(|mut b| b.take());
+        match bar {
+            Some(bar) => bar.finish_with_message(format!("{} rows", counts.rows())),
+            None => eprintln!("{file}: done, {} rows", counts.rows()),
+        }
     }
 }
 

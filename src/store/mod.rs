@@ -8,6 +8,7 @@ pub(crate) mod cooperation;
 pub(crate) mod distributors;
 pub mod embedded;
 pub(crate) mod events;
+pub(crate) mod legacy;
 pub(crate) mod messages;
 pub(crate) mod officers;
 pub(crate) mod outbox;

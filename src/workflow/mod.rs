@@ -7,6 +7,7 @@ pub mod admin;
 pub mod cooperation;
 pub mod distributors;
 pub mod documents;
+pub mod legacy_import;
 pub mod messages;
 pub mod officers;
 pub mod payments;
