@@ -33,6 +33,13 @@ pub struct App {
     pub documents: DocumentStore,
     /// The cartable fan-out of this instance.
     pub hub: crate::cartable::Hub,
+    /// The dashboards' fan-out of this instance.
+    pub stats: crate::statistics::StatsHub,
+    /// Cancelled when the instance starts draining (SIGTERM): `/readyz` answers 503 and open
+    /// WebSockets are closed with 1012 (reconnect elsewhere).
+    pub draining: tokio_util::sync::CancellationToken,
+    /// WebSockets open now (the drain waits for them to close).
+    pub open_sockets: Arc<std::sync::atomic::AtomicUsize>,
     /// The payment gateway (the simulator outside production when no merchant id is set).
     pub gateway: Option<Arc<dyn PaymentGateway>>,
     /// The SMS provider (the simulator outside production when no API key is set).
@@ -136,6 +143,9 @@ impl App {
             queries,
             documents,
             hub,
+            stats: crate::statistics::StatsHub::default(),
+            draining: tokio_util::sync::CancellationToken::new(),
+            open_sockets: Arc::default(),
             gateway,
             sms,
             database_url: database_url.to_string(),
@@ -218,6 +228,14 @@ pub const SIMULATOR_MERCHANT_ID: &str = "00000000-0000-0000-0000-000000000000";
 /// Finds the database (see [`embedded`]), creates it when missing and runs the migrations.
 /// Returns its URL.
 pub async fn prepare_database(cfg: &DatabaseConfig) -> anyhow::Result<String> {
+    Ok(prepare_database_from(cfg).await?.0)
+}
+
+/// As [`prepare_database`], and where the database is: a private cluster started for this
+/// process is stopped with [`release_database`] when the process is done.
+pub async fn prepare_database_from(
+    cfg: &DatabaseConfig,
+) -> anyhow::Result<(String, embedded::DatabaseSource)> {
     let (url, source) = {
         let cfg = cfg.clone();
         tokio::task::spawn_blocking(move || embedded::resolve_database_url(&cfg)).await??
@@ -236,5 +254,48 @@ pub async fn prepare_database(cfg: &DatabaseConfig) -> anyhow::Result<String> {
     }
     store::create_database_if_missing(&url).await?;
     store::run_migrations(&url).await?;
-    Ok(url)
+    Ok((url, source))
+}
+
+/// When the process is done with the database: a private cluster (the embedded default) is
+/// stopped, and the fact announced, unless another process still has a connection to it.
+pub async fn release_database(url: &str, source: &embedded::DatabaseSource) {
+    let embedded::DatabaseSource::PrivateCluster(dir) = source else {
+        return;
+    };
+    match store::other_connections(url).await {
+        Ok(0) => {
+            let dir = dir.clone();
+            let stopped = tokio::task::spawn_blocking(move || {
+                embedded::PrivateCluster::start(&dir).and_then(|c| c.stop())
+            })
+            .await;
+            match stopped {
+                Ok(Ok(())) => eprintln!(
+                    "Stopped the private PostgreSQL cluster in {} (it starts again with the server).",
+                    source_dir(source)
+                ),
+                Ok(Err(e)) => eprintln!(
+                    "Could not stop the private PostgreSQL cluster in {}: {e:#}",
+                    source_dir(source)
+                ),
+                Err(e) => eprintln!("Could not stop the private PostgreSQL cluster: {e}"),
+            }
+        }
+        Ok(n) => eprintln!(
+            "Left the private PostgreSQL cluster in {} running: {n} other connection(s) use it.",
+            source_dir(source)
+        ),
+        Err(e) => eprintln!(
+            "Left the private PostgreSQL cluster in {} running: could not ask it who uses it ({e:#}).",
+            source_dir(source)
+        ),
+    }
+}
+
+fn source_dir(source: &embedded::DatabaseSource) -> String {
+    match source {
+        embedded::DatabaseSource::PrivateCluster(dir) => dir.display().to_string(),
+        _ => String::new(),
+    }
 }

@@ -333,6 +333,12 @@ impl Hub {
         }
     }
 
+    /// Every notice from now on, whoever it concerns (for the dashboards' fan-out, which
+    /// needs to know that something changed, not to show it).
+    pub fn all_notices(&self) -> broadcast::Receiver<Arc<Notice>> {
+        self.routes.all.subscribe()
+    }
+
     /// How many officer, university and distributor channels are open on this instance.
     pub fn open_channels(&self) -> usize {
         let r = &self.routes;

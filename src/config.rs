@@ -16,6 +16,11 @@ pub struct DatabaseConfig {
     #[arg(long, env = "DATA_DIR", default_value = ".data")]
     pub data_dir: PathBuf,
 
+    /// Where a local PostgreSQL server is looked for when `DATABASE_URL` is unset (before a
+    /// private cluster is started).
+    #[arg(long, env = "LOCAL_POSTGRES_ADDR", default_value = "127.0.0.1:5432")]
+    pub local_postgres_addr: String,
+
     /// Maximum connections in the pool.
     #[arg(long, env = "DB_POOL_SIZE", default_value_t = 16)]
     pub db_pool_size: usize,
@@ -215,6 +220,27 @@ pub struct Config {
     /// How many active contracts one officer may hold at once (the one-unit rule).
     #[arg(long, env = "MAX_ACTIVE_CONTRACTS_PER_OFFICER", default_value_t = 1)]
     pub max_active_contracts_per_officer: i64,
+
+    /// Graceful drain (SIGTERM or Ctrl-C): how long requests in flight and open WebSockets
+    /// may take to finish before the server stops anyway. A second signal stops at once.
+    #[arg(long, env = "DRAIN_TIMEOUT_SECS", default_value_t = 30)]
+    pub drain_timeout_secs: u64,
+
+    /// Graceful drain: how long, after the signal, new connections are still taken while
+    /// `/readyz` already answers 503 (time for a load balancer's probe to notice); 0 stops
+    /// taking them at once.
+    #[arg(long, env = "DRAIN_GRACE_MS", default_value_t = 0)]
+    pub drain_grace_ms: u64,
+
+    /// Days a file may wait on the reviewer's side (submitted or resubmitted) before it is
+    /// overdue (`QualificationRequest.overdue`, `reviewQueue(overdueOnly:)`, dashboards).
+    #[arg(long, env = "OVERDUE_AFTER_DAYS", default_value_t = 7)]
+    pub overdue_after_days: i64,
+
+    /// Seconds between two recomputations of the dashboards' statistics when nothing was
+    /// announced (overdue files and "payments today" change with the clock alone).
+    #[arg(long, env = "STATISTICS_REFRESH_SECS", default_value_t = 60)]
+    pub statistics_refresh_secs: u64,
 
     /// Operations (subscriptions, queries, mutations) open at once on one WebSocket; one
     /// more is refused with `RATE_LIMITED`.

@@ -20,5 +20,8 @@ pub mod integrations;
 pub mod jobs;
 pub mod legacy;
 pub(crate) mod policy;
+pub mod statistics;
 pub mod store;
 pub(crate) mod workflow;
+
+pub use workflow::legacy_import;

@@ -38,11 +38,13 @@ pub enum Object {
     TerminationRequest,
     /// A message of the directorate to officers.
     Message,
+    /// The dashboards' figures of a scope (the registry, a university).
+    Statistics,
 }
 
 /// Every kind of object, for tables and tests.
 #[cfg(test)]
-pub const OBJECTS: [Object; 9] = [
+pub const OBJECTS: [Object; 10] = [
     Object::QualificationRequest,
     Object::Officer,
     Object::Document,
@@ -52,6 +54,7 @@ pub const OBJECTS: [Object; 9] = [
     Object::Contract,
     Object::TerminationRequest,
     Object::Message,
+    Object::Statistics,
 ];
 
 /// How the caller stands to an object.
@@ -95,7 +98,10 @@ pub fn access(role: Role, object: Object, relation: Relation) -> Access {
     use Relation as R;
     match (role, relation) {
         (Role::DirectorateAdmin, _) => Full,
-        (Role::Officer, R::Owner) => Full,
+        (Role::Officer, R::Owner) => match object {
+            O::Statistics => Hidden,
+            _ => Full,
+        },
         (Role::UniversityReviewer, R::University) => match object {
             O::TerminationRequest | O::Message => Hidden,
             _ => Full,
@@ -103,7 +109,9 @@ pub fn access(role: Role, object: Object, relation: Relation) -> Access {
         (Role::Distributor, R::Distributor) => match object {
             O::Officer => Limited,
             O::CartableNotice | O::CooperationRequest | O::Contract | O::TerminationRequest => Full,
-            O::QualificationRequest | O::Document | O::Payment | O::Message => Hidden,
+            O::QualificationRequest | O::Document | O::Payment | O::Message | O::Statistics => {
+                Hidden
+            }
         },
         _ => Hidden,
     }
@@ -250,6 +258,10 @@ pub const OPERATIONS: &[(&str, Callers)] = &[
         Callers::Roles(&[Role::Distributor, Role::DirectorateAdmin]),
     ),
     ("verifyOfficer", Callers::Anyone),
+    (
+        "registryStatistics",
+        Callers::Roles(&[Role::UniversityReviewer, Role::DirectorateAdmin]),
+    ),
     // Mutations
     ("registerOfficer", Callers::Anyone),
     ("login", Callers::Anyone),
@@ -320,7 +332,9 @@ mod tests {
             for relation in RELATIONS {
                 v.push((Role::DirectorateAdmin, relation, object, Full));
             }
-            v.push((Role::Officer, R::Owner, object, Full));
+            if object != O::Statistics {
+                v.push((Role::Officer, R::Owner, object, Full));
+            }
         }
         for object in [
             O::QualificationRequest,
@@ -330,6 +344,7 @@ mod tests {
             O::CartableNotice,
             O::CooperationRequest,
             O::Contract,
+            O::Statistics,
         ] {
             v.push((Role::UniversityReviewer, R::University, object, Full));
         }
@@ -365,7 +380,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(checked, 4 * 4 * 9);
+        assert_eq!(checked, 4 * 4 * 10);
     }
 
     fn caller(role: Role) -> Caller {
@@ -444,6 +459,15 @@ mod tests {
         );
         assert_eq!(
             scope(&caller(Role::Distributor), O::QualificationRequest),
+            Scope::Nothing
+        );
+        assert_eq!(
+            scope(&caller(Role::UniversityReviewer), O::Statistics),
+            Scope::University(281)
+        );
+        assert_eq!(scope(&caller(Role::Officer), O::Statistics), Scope::Nothing);
+        assert_eq!(
+            scope(&caller(Role::Distributor), O::Statistics),
             Scope::Nothing
         );
     }

@@ -12,6 +12,7 @@ pub(crate) mod patch;
 pub mod payment;
 pub mod qualification;
 pub mod sms;
+pub mod statistics;
 pub mod termination;
 
 use text_enum::text_enum;

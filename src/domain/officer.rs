@@ -84,6 +84,8 @@ text_enum! {
         Qualified = "QUALIFIED",
         /// An AMENDMENT completed: its data applies.
         AmendmentApplied = "AMENDMENT_APPLIED",
+        /// Imported from the old system (`import-legacy`), qualified there.
+        Imported = "IMPORTED",
     }
 }
 

@@ -32,7 +32,7 @@ fn fell_behind(last: i64) -> async_graphql::Error {
 #[derive(Default)]
 pub struct CartableSubscription;
 
-#[Subscription(name = "Subscription")]
+#[Subscription]
 impl CartableSubscription {
     /// The events that concern the viewer: an officer its own requests; a reviewer its
     /// university's files; an admin everything. With `afterEventId`, the events after it are

@@ -18,10 +18,11 @@ pub(crate) mod payments;
 pub(crate) mod qualification;
 pub(crate) mod reference;
 pub(crate) mod scalars;
+pub(crate) mod statistics;
 pub(crate) mod terminations;
 pub(crate) mod types;
 
-use async_graphql::{MergedObject, Schema};
+use async_graphql::{MergedObject, MergedSubscription, Schema};
 use std::sync::Arc;
 
 use crate::app::App;
@@ -40,6 +41,7 @@ pub struct QueryRoot(
     distributors::DistributorsQuery,
     terminations::TerminationsQuery,
     messages::MessagesQuery,
+    statistics::StatisticsQuery,
 );
 
 /// Root mutation.
@@ -58,15 +60,23 @@ pub struct MutationRoot(
     admin::AdminReferenceMutation,
 );
 
+/// Root subscription.
+#[derive(MergedSubscription, Default)]
+#[graphql(name = "Subscription")]
+pub struct SubscriptionRoot(
+    cartable::CartableSubscription,
+    statistics::StatisticsSubscription,
+);
+
 /// The schema type.
-pub type AppSchema = Schema<QueryRoot, MutationRoot, cartable::CartableSubscription>;
+pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
 /// Builds the schema with the request limits of the configuration.
 pub fn build_schema(app: Option<Arc<App>>, config: &Config) -> AppSchema {
     let mut builder = Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
-        cartable::CartableSubscription,
+        SubscriptionRoot::default(),
     )
     .limit_depth(config.max_query_depth)
     .limit_complexity(config.max_query_complexity)

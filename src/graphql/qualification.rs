@@ -11,6 +11,7 @@ use super::types::document::Document;
 use super::types::request::QualificationRequest;
 use crate::domain::officer::{DegreeLevel, DocumentKind, Gender};
 use crate::domain::qualification::{DraftPatch, RejectionReason, RequestKind, Status, WAITING};
+use crate::domain::statistics::ON_REVIEWER_SIDE;
 use crate::error::{AppError, AppResult};
 use crate::policy::{self, Object};
 use crate::store::{self, qualification as q};
@@ -133,24 +134,41 @@ impl QualificationQuery {
     }
 
     /// The reviewer's cartable: the own university's requests, by default those waiting
-    /// (SUBMITTED, UNDER_REVIEW, DEFICIENT), oldest submission first.
+    /// (SUBMITTED, UNDER_REVIEW, DEFICIENT), oldest submission first. With `overdueOnly`,
+    /// only the files waiting on the reviewer's side (SUBMITTED, UNDER_REVIEW) longer than
+    /// the directorate's deadline.
     async fn review_queue(
         &self,
         ctx: &Context<'_>,
         status: Option<Vec<Status>>,
         first: Option<i32>,
         after: Option<String>,
+        overdue_only: Option<bool>,
     ) -> Result<RequestConnection> {
         let page = Page::from_args(first, after)?;
         let caller = caller(ctx).await?;
         let university = caller.university_id.ok_or_else(AppError::forbidden)?;
-        let statuses: Vec<Status> = match status.as_deref() {
+        let mut statuses: Vec<Status> = match status.as_deref() {
             Some([]) | None => WAITING.to_vec(),
             Some(s) => s.iter().copied().filter(|s| *s != Status::Draft).collect(),
         };
-        let mut conn = store::conn(&app(ctx).pool).await?;
-        let (rows, total) =
-            q::review_queue(&mut conn, university, &statuses, page.after, page.first + 1).await?;
+        let app = app(ctx);
+        let waiting_before = if overdue_only == Some(true) {
+            statuses.retain(|s| ON_REVIEWER_SIDE.contains(s));
+            Some(chrono::Utc::now() - chrono::Duration::days(app.config.overdue_after_days))
+        } else {
+            None
+        };
+        let mut conn = store::conn(&app.pool).await?;
+        let (rows, total) = q::review_queue(
+            &mut conn,
+            university,
+            &statuses,
+            waiting_before,
+            page.after,
+            page.first + 1,
+        )
+        .await?;
         Ok(connection(
             rows,
             total,

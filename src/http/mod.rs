@@ -110,6 +110,9 @@ pub fn router(app: Arc<App>) -> Router {
 }
 
 async fn readyz(State(state): State<AppState>) -> Response {
+    if state.app.draining.is_cancelled() {
+        return (StatusCode::SERVICE_UNAVAILABLE, "draining").into_response();
+    }
     match store::ping(&state.app.pool, Duration::from_secs(3)).await {
         Ok(()) => (StatusCode::OK, "ready").into_response(),
         Err(e) => {

@@ -72,8 +72,31 @@ pub async fn graphql_ws(
         .max_message_size(256 * 1024)
         .max_frame_size(256 * 1024)
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
-        .on_upgrade(move |socket| serve(state, socket, protocol, client))
+        .on_upgrade(move |socket| async move {
+            let _open = OpenSocket::new(state.app.open_sockets.clone());
+            serve(state, socket, protocol, client).await;
+        })
 }
+
+/// Counts a socket as open while it lives (the drain waits for the count to reach zero).
+struct OpenSocket(Arc<AtomicUsize>);
+
+impl OpenSocket {
+    fn new(count: Arc<AtomicUsize>) -> Self {
+        count.fetch_add(1, Ordering::SeqCst);
+        Self(count)
+    }
+}
+
+impl Drop for OpenSocket {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Close code telling a client that this instance is going away and it should reconnect
+/// (through the load balancer, to another instance): 1012 "Service Restart".
+const RESTARTING: u16 = 1012;
 
 /// The `Authorization` value of a `connection_init` or `ping` payload (either case of the
 /// key).
@@ -333,6 +356,13 @@ async fn serve(state: AppState, socket: WebSocket, protocol: WebSocketProtocols,
                 break;
             }
             _ = claims.changed() => {}
+            () = app.draining.cancelled() => {
+                let _ = sink
+                    .send(close(RESTARTING, "the server is restarting: reconnect and resume with afterEventId"))
+                    .await;
+                let _ = sink.close().await;
+                break;
+            }
             change = changes.recv(), if changes_open => {
                 let recheck = match change {
                     Ok(changed) => changed.is_nil() || Some(changed) == user,

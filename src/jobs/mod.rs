@@ -6,6 +6,7 @@
 mod cooperation;
 mod payments;
 mod sms;
+mod statistics;
 
 use std::sync::Arc;
 use tokio::task::JoinHandle;
@@ -40,6 +41,10 @@ pub fn start(app: &Arc<App>) -> Jobs {
         stop.clone(),
     )));
     handles.push(tokio::spawn(sms::sender_loop(app.clone(), stop.clone())));
+    handles.push(tokio::spawn(statistics::statistics_loop(
+        app.clone(),
+        stop.clone(),
+    )));
     Jobs { stop, handles }
 }
 

@@ -155,11 +155,21 @@ pub enum RefusalCode {
     UnknownOfficer,
     /// The assignment names no imported distributor.
     UnknownDistributor,
+    /// The distributor's central branch has an active officer already (an earlier row, or a
+    /// contract in the registry): a branch has one technical officer.
+    BranchTaken,
+    /// The officer holds the most active contracts the one-unit rule allows
+    /// (`MAX_ACTIVE_CONTRACTS_PER_OFFICER`) in the registry already.
+    OneUnitRule,
+    /// The user code belongs to another account of the registry.
+    UserCodeTaken,
+    /// An officer who registered in the new system has this national code.
+    NationalCodeTaken,
 }
 
 impl RefusalCode {
     /// Every code.
-    pub const ALL: [Self; 31] = [
+    pub const ALL: [Self; 35] = [
         Self::InvalidUtf8,
         Self::WrongFieldCount,
         Self::MissingField,
@@ -191,6 +201,10 @@ impl RefusalCode {
         Self::DuplicateAssignment,
         Self::UnknownOfficer,
         Self::UnknownDistributor,
+        Self::BranchTaken,
+        Self::OneUnitRule,
+        Self::UserCodeTaken,
+        Self::NationalCodeTaken,
     ];
 
     /// The stable code, e.g. `INVALID_NATIONAL_CODE`.
@@ -227,6 +241,10 @@ impl RefusalCode {
             Self::DuplicateAssignment => "DUPLICATE_ASSIGNMENT",
             Self::UnknownOfficer => "UNKNOWN_OFFICER",
             Self::UnknownDistributor => "UNKNOWN_DISTRIBUTOR",
+            Self::BranchTaken => "BRANCH_TAKEN",
+            Self::OneUnitRule => "ONE_UNIT_RULE",
+            Self::UserCodeTaken => "USER_CODE_TAKEN",
+            Self::NationalCodeTaken => "NATIONAL_CODE_TAKEN",
         }
     }
 }

@@ -42,7 +42,8 @@ pub struct GenerateSpec {
     /// Rows of `distributors.csv`, bad ones included (at least 1 when there are
     /// assignments).
     pub distributors: usize,
-    /// Rows of `assignments.csv`, bad ones included (at most about the good officers).
+    /// Rows of `assignments.csv`, bad ones included (at most about the good officers, and
+    /// one good row per good distributor: a central branch has one active officer).
     pub assignments: usize,
     /// Every this many rows of each file, a bad one (0: none; otherwise at least 2).
     pub bad_every: usize,
@@ -51,13 +52,15 @@ pub struct GenerateSpec {
 }
 
 impl GenerateSpec {
-    /// An export of `officers` officers with a distributor per 20 officers, half of the
-    /// officers assigned and a bad row every 50.
+    /// An export of `officers` officers with a distributor per 20 officers, an officer
+    /// assigned to each distributor's central branch (a branch has one active officer) and a
+    /// bad row every 50.
     pub fn with_officers(officers: usize) -> Self {
+        let distributors = officers.div_ceil(20).max(1);
         Self {
             officers,
-            distributors: officers.div_ceil(20).max(1),
-            assignments: officers / 2,
+            distributors,
+            assignments: distributors.min(officers),
             bad_every: 50,
             seed: 1,
         }
@@ -496,19 +499,20 @@ pub fn generate(dir: &Path, spec: &GenerateSpec) -> io::Result<GeneratedExport> 
     }
     out.finish()?;
 
-    // assignments.csv: good officers in turn; a bad row assigns the previous officer again.
+    // assignments.csv: good officers in turn, each to the central branch of the next good
+    // distributor (a branch has one active officer); a bad row assigns the previous officer
+    // again.
     let mut out = Out::create(dir, LegacyFile::Assignments, &ASSIGNMENT_COLUMNS)?;
     let mut next_officer = 0;
     for k in 0..spec.assignments {
-        if good_distributors.is_empty() {
-            break;
-        }
         let bad = is_bad(k) && next_officer > 0;
         let officer_index = if bad { next_officer - 1 } else { next_officer };
         let Some(officer) = good_codes.get(officer_index) else {
             break;
         };
-        let distributor = &good_distributors[k % good_distributors.len()];
+        let Some(distributor) = good_distributors.get(next_officer) else {
+            break;
+        };
         let row = [
             if k % 2 == 0 {
                 officer.clone()

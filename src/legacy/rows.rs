@@ -427,7 +427,8 @@ pub fn read_assignments(
 
 /// The checks between rows of one export: user codes unique across both account files,
 /// national codes, company national IDs and legacy ids unique in their file, one
-/// assignment per officer, and assignments that name an accepted officer and distributor.
+/// assignment per officer and per distributor (its central branch has one active officer),
+/// and assignments that name an accepted officer and distributor.
 ///
 /// The first row wins; a later row that clashes is refused and names the earlier line.
 /// Feed it the rows in file order, officers, then distributors, then assignments, and only
@@ -444,6 +445,8 @@ pub struct CrossChecks {
     legacy_ids: HashMap<String, u64>,
     /// Officer national code → line in `assignments.csv`.
     assigned: HashMap<String, u64>,
+    /// Distributor legacy id → line in `assignments.csv` of the officer of its central branch.
+    branch_holders: HashMap<String, u64>,
 }
 
 /// The refusal of a row whose key an earlier row holds.
@@ -574,12 +577,27 @@ impl CrossChecks {
                 a.line,
                 RefusalCode::DuplicateAssignment,
                 "officer_national_code",
-                ("the officer already has an assignment", "این مسئول فنی"),
+                ("the officer has an assignment", "این مسئول فنی"),
+                (file, first),
+            ));
+        }
+        if let Some(&first) = self.branch_holders.get(&a.distributor_legacy_id) {
+            return Err(duplicate(
+                file,
+                a.line,
+                RefusalCode::BranchTaken,
+                "distributor_legacy_id",
+                (
+                    "the distributor's central branch has an officer",
+                    "شعبهٔ مرکزی این توزیع‌کننده مسئول فنی دارد؛ مسئول فنی آن",
+                ),
                 (file, first),
             ));
         }
         self.assigned
             .insert(a.officer_national_code.clone(), a.line);
+        self.branch_holders
+            .insert(a.distributor_legacy_id.clone(), a.line);
         Ok(())
     }
 }

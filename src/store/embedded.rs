@@ -38,9 +38,10 @@ pub fn resolve_database_url(cfg: &DatabaseConfig) -> anyhow::Result<(String, Dat
     if let Some(url) = &cfg.database_url {
         return Ok((url.clone(), DatabaseSource::Configured));
     }
-    if answers(LOCAL_SERVER) {
+    let local = cfg.local_postgres_addr.as_str();
+    if answers(local) {
         return Ok((
-            format!("postgres://postgres@{LOCAL_SERVER}/{DEFAULT_DATABASE}"),
+            format!("postgres://postgres@{local}/{DEFAULT_DATABASE}"),
             DatabaseSource::LocalServer,
         ));
     }

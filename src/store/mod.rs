@@ -8,6 +8,7 @@ pub(crate) mod cooperation;
 pub(crate) mod distributors;
 pub mod embedded;
 pub(crate) mod events;
+pub(crate) mod legacy;
 pub(crate) mod messages;
 pub(crate) mod officers;
 pub(crate) mod outbox;
@@ -16,6 +17,7 @@ pub(crate) mod qualification;
 pub(crate) mod reference;
 pub(crate) mod schema;
 pub(crate) mod sessions;
+pub(crate) mod statistics;
 pub(crate) mod terminations;
 pub(crate) mod throttle;
 pub(crate) mod transition;
@@ -186,6 +188,24 @@ pub async fn ping(pool: &DbPool, within: Duration) -> anyhow::Result<()> {
     })
     .await
     .map_err(|_| anyhow::anyhow!("database did not answer within {within:?}"))?
+}
+
+/// How many client connections other than this one the server at `url` has (to any
+/// database).
+pub async fn other_connections(url: &str) -> anyhow::Result<i64> {
+    #[derive(diesel::QueryableByName)]
+    struct N {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let mut conn = AsyncPgConnection::establish(url).await?;
+    let n: N = diesel::sql_query(
+        "SELECT count(*) AS n FROM pg_stat_activity \
+         WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()",
+    )
+    .get_result(&mut conn)
+    .await?;
+    Ok(n.n)
 }
 
 /// Takes a connection from the pool, mapping failures to the application's error.

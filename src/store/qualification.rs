@@ -47,6 +47,9 @@ pub struct Request {
     pub submitted_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// When the file last came to the reviewer's side (submitted or resubmitted); kept by
+    /// the database on every status change.
+    pub waiting_since: Option<DateTime<Utc>>,
 }
 
 /// A document as stored.
@@ -290,6 +293,7 @@ pub async fn review_queue(
     conn: &mut AsyncPgConnection,
     university_id: i32,
     statuses: &[Status],
+    waiting_before: Option<DateTime<Utc>>,
     after: Option<(DateTime<Utc>, Uuid)>,
     limit: i64,
 ) -> AppResult<(Vec<Request>, i64)> {
@@ -326,13 +330,18 @@ pub async fn review_queue(
                 .or(qr::submitted_at.eq(t).and(qr::id.gt(id))),
         );
     }
-    let rows = q.load(conn).await?;
-    let total = qr::table
+    let mut count = qr::table
         .filter(qr::university_id.eq(university_id))
         .filter(status_filter())
         .count()
-        .get_result(conn)
-        .await?;
+        .into_boxed();
+    // Overdue only: arrived on the reviewer's side before the cutoff.
+    if let Some(cutoff) = waiting_before {
+        q = q.filter(qr::waiting_since.lt(cutoff));
+        count = count.filter(qr::waiting_since.lt(cutoff));
+    }
+    let rows = q.load(conn).await?;
+    let total = count.get_result(conn).await?;
     Ok((rows, total))
 }
 

@@ -210,6 +210,9 @@ diesel::table! {
         submitted_at -> Nullable<Timestamptz>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        waiting_since -> Nullable<Timestamptz>,
+        reviewed_at -> Nullable<Timestamptz>,
+        review_seconds -> Nullable<Float8>,
     }
 }
 
@@ -408,3 +411,39 @@ diesel::table! {
 diesel::joinable!(message_recipients -> messages (message_id));
 diesel::joinable!(message_recipients -> officers (officer_id));
 diesel::joinable!(message_attachments -> messages (message_id));
+
+diesel::table! {
+    legacy_officers (officer_id) {
+        officer_id -> Uuid,
+        national_code -> Text,
+        user_id -> Uuid,
+        imported -> Jsonb,
+        imported_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    legacy_distributors (legacy_id) {
+        legacy_id -> Text,
+        distributor_id -> Uuid,
+        user_id -> Uuid,
+        imported -> Jsonb,
+        imported_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    legacy_assignments (officer_id) {
+        officer_id -> Uuid,
+        distributor_id -> Uuid,
+        contract_id -> Uuid,
+        started_at -> Timestamptz,
+        imported_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(legacy_officers -> officers (officer_id));
+diesel::joinable!(legacy_distributors -> distributors (distributor_id));
+diesel::joinable!(legacy_assignments -> contracts (contract_id));

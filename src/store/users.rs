@@ -88,3 +88,22 @@ pub async fn set_active(
             .optional()?,
     )
 }
+
+/// Replaces an account's password hash if it is still `old` (a legacy hash upgraded at the
+/// first sign-in; a concurrent upgrade or change wins). Whether it was replaced.
+pub async fn replace_password_hash(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    old: &str,
+    new: &str,
+) -> AppResult<bool> {
+    let n = diesel::update(
+        users::table
+            .filter(users::id.eq(id))
+            .filter(users::password_hash.eq(old)),
+    )
+    .set(users::password_hash.eq(new))
+    .execute(conn)
+    .await?;
+    Ok(n == 1)
+}

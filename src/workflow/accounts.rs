@@ -121,10 +121,34 @@ pub async fn hash_password(password: String) -> AppResult<String> {
 
 /// Checks a password off the async threads, one per core at most (argon2 is deliberately
 /// slow); an unknown user's is checked against a dummy hash, so both take the same time.
-async fn check_password(password: String, hash: Option<String>) -> AppResult<bool> {
+///
+/// A hash imported from the old system (`legacy:…`, see [`crate::legacy::passwords`]) is
+/// checked in constant time by its own format; when the password is right it is hashed
+/// again with argon2id in the same work, and the new hash comes back to be stored.
+async fn check_password(
+    password: String,
+    hash: Option<String>,
+) -> AppResult<(bool, Option<String>)> {
     auth::argon2_work(move || {
-        let ok = auth::verify_password(&password, hash.as_deref().unwrap_or(auth::dummy_hash()));
-        ok && hash.is_some()
+        let stored = hash.as_deref().unwrap_or(auth::dummy_hash());
+        match crate::legacy::passwords::verify_stored(stored, &password) {
+            Some(true) => match auth::hash_password(&password) {
+                Ok(upgraded) => (hash.is_some(), Some(upgraded)),
+                Err(e) => {
+                    tracing::error!("upgrading a legacy password hash: {e:#}");
+                    (hash.is_some(), None)
+                }
+            },
+            Some(false) => {
+                // As long as an argon2 check, so that timing tells nothing of the format.
+                let _ = auth::verify_password(&password, auth::dummy_hash());
+                (false, None)
+            }
+            None => {
+                let ok = auth::verify_password(&password, stored);
+                (ok && hash.is_some(), None)
+            }
+        }
     })
     .await
     .map_err(argon2_refused)
@@ -193,10 +217,21 @@ impl Sessions<'_> {
         // No pool connection is held while the password is checked (it may queue for a core).
         drop(conn);
         let hash = user.as_ref().map(|u| u.password_hash.clone());
-        let ok = check_password(password, hash).await?;
+        let (ok, upgraded) = check_password(password, hash).await?;
         let mut conn = store::conn(self.pool).await?;
         match user {
             Some(user) if ok && user.active => {
+                if let Some(upgraded) = upgraded {
+                    // The first sign-in with a legacy hash: argon2id from now on (only if
+                    // the hash is still the one just checked).
+                    users::replace_password_hash(
+                        &mut conn,
+                        user.id,
+                        &user.password_hash,
+                        &upgraded,
+                    )
+                    .await?;
+                }
                 throttle::clear(&mut conn, &user_key).await?;
                 throttle::take_back(&mut conn, &addr_key).await?;
                 self.open(&mut conn, user, addr).await

@@ -24,6 +24,7 @@ fn server_url() -> &'static str {
         let cfg = DatabaseConfig {
             database_url: std::env::var("TEST_DATABASE_URL").ok(),
             data_dir: std::env::temp_dir().join("officer-registry-test"),
+            local_postgres_addr: embedded::LOCAL_SERVER.to_string(),
             db_pool_size: 4,
             db_statement_timeout_ms: 30_000,
             db_acquire_timeout_ms: 10_000,

@@ -371,3 +371,91 @@ async fn a_message_arrives_live_on_each_recipients_cartable() {
         "the replay holds the broadcast, not the Tehran message"
     );
 }
+
+/// The recipients' references are checked per statement (migration
+/// `…000131_broadcast_recipient_checks`) as the foreign keys did per row: a recipient row
+/// names an existing message and officer, its keys do not change, and neither a message
+/// nor an officer with recipient rows can be deleted or get another id.
+#[tokio::test]
+async fn recipient_rows_name_an_existing_message_and_officer() {
+    let app = TestApp::spawn().await;
+    let admin = app.login_as(Role::DirectorateAdmin).await;
+    let a = app.register_officer().await;
+    let b = app.register_officer().await;
+    let r = send(
+        &app,
+        &admin,
+        json!({ "subject": "آزمون", "body": "متن", "allOfficers": true }),
+    )
+    .await;
+    assert_eq!(r["data"]["sendMessage"]["recipientsCount"], 2, "{r}");
+    let id = message_id(&r);
+    let unknown = uuid::Uuid::new_v4();
+    let refused = |e: Result<usize, diesel::result::Error>, what: &str| {
+        let e = e.expect_err(what).to_string();
+        assert!(
+            e.contains("message recipient") || e.contains("recipient row"),
+            "{what}: {e}"
+        );
+    };
+    refused(
+        app.sql(&format!(
+            "INSERT INTO message_recipients (message_id, officer_id, sent_at) \
+             VALUES ('{id}', '{unknown}', now())"
+        ))
+        .await,
+        "an unknown officer",
+    );
+    refused(
+        app.sql(&format!(
+            "INSERT INTO message_recipients (message_id, officer_id, sent_at) \
+             SELECT '{unknown}', id, now() FROM officers"
+        ))
+        .await,
+        "an unknown message",
+    );
+    refused(
+        app.sql(&format!(
+            "UPDATE message_recipients SET officer_id = '{}' WHERE message_id = '{id}' \
+             AND officer_id = '{}'",
+            unknown, a.officer_id
+        ))
+        .await,
+        "another officer",
+    );
+    refused(
+        app.sql(&format!("DELETE FROM messages WHERE id = '{id}'"))
+            .await,
+        "deleting the message",
+    );
+    refused(
+        app.sql(&format!(
+            "DELETE FROM officers WHERE id = '{}'",
+            b.officer_id
+        ))
+        .await,
+        "deleting an officer",
+    );
+    refused(
+        app.sql(&format!(
+            "UPDATE officers SET id = '{unknown}' WHERE id = '{}'",
+            b.officer_id
+        ))
+        .await,
+        "changing an officer's id",
+    );
+    // Valid rows still go in, and reading still works.
+    let r = send(
+        &app,
+        &admin,
+        json!({ "subject": "شخصی", "body": "متن", "officerIds": [a.officer_id] }),
+    )
+    .await;
+    assert_eq!(r["data"]["sendMessage"]["recipientsCount"], 1, "{r}");
+    let read = app.gql_as(&a.token, READ, json!({ "id": id })).await;
+    assert!(
+        read["data"]["markMessageRead"]["readAt"].is_string(),
+        "{read}"
+    );
+    assert_eq!(unread(&app, &a.token).await, 1);
+}

@@ -1200,7 +1200,46 @@ mutation RejectQualificationRequest($id: ID!, $reason: RejectionReason!, $note: 
   "id": "<id of the request>",
   "reason": "WRONG_PROVINCE",
   "note": "محل سکونت در استان البرز است؛ درخواست را به دانشگاه علوم پزشکی البرز ارسال کنید."
-}`}]},{file:"distributor/cooperation.graphql",title:"Distributor: branches and proposing a technical officer (C3)",notes:"توزیع کننده: شعبه‌ها و معرفی مسئول فنی\n\nSign in as `distributor` (a demo company with its central branch in Tehran). Propose the\ndemo qualified officer (national code 0084123451) for a branch; the officer accepts or\ndeclines (sign in as `officer.qualified`), then a Tehran reviewer approves.",operations:[{name:"MyBranches",type:"query",description:"The distributor's branches, the central one first, each with its technical officer.",text:`# The distributor's branches, the central one first, each with its technical officer.
+}`},{name:"RegistryStatistics",type:"query",description:"The figures of the reviewer's university now (an admin: the whole registry).",text:`# The figures of the reviewer's university now (an admin: the whole registry).
+query RegistryStatistics {
+  registryStatistics {
+    asOf
+    requestsByStatus {
+      status
+      count
+    }
+    overdueRequests
+    universities {
+      university {
+        nameFa
+      }
+      waiting
+      overdue
+      medianReviewHours
+    }
+  }
+}
+`,variablesText:""},{name:"OverdueFiles",type:"query",description:`The files waiting on the reviewer's side past the directorate's deadline (7 days by
+default), oldest first, with how long each has waited.`,text:`# The files waiting on the reviewer's side past the directorate's deadline (7 days by
+# default), oldest first, with how long each has waited.
+query OverdueFiles {
+  reviewQueue(overdueOnly: true, first: 20) {
+    totalCount
+    edges {
+      node {
+        id
+        status
+        waitingSince
+        overdue
+        officer {
+          firstName
+          lastName
+        }
+      }
+    }
+  }
+}
+`,variablesText:""}]},{file:"distributor/cooperation.graphql",title:"Distributor: branches and proposing a technical officer (C3)",notes:"توزیع کننده: شعبه‌ها و معرفی مسئول فنی\n\nSign in as `distributor` (a demo company with its central branch in Tehran). Propose the\ndemo qualified officer (national code 0084123451) for a branch; the officer accepts or\ndeclines (sign in as `officer.qualified`), then a Tehran reviewer approves.",operations:[{name:"MyBranches",type:"query",description:"The distributor's branches, the central one first, each with its technical officer.",text:`# The distributor's branches, the central one first, each with its technical officer.
 query MyBranches {
   branches {
     id
@@ -1547,7 +1586,34 @@ subscription CartableAfter($afterEventId: ID) {
 }
 `,variablesText:`{
   "afterEventId": "<id of the last event received>"
-}`}]}],AQ=new Map(pD.flatMap(e=>e.operations.map(t=>[`${e.file}#${t.name}`,{...t,group:e}]))),qy="";function IQ(){const e=Qr({nonNull:!0}),[t,n]=R.useState(""),r=i=>{n(i);const o=AQ.get(i);o&&(e.queryEditor?.setValue(o.text),e.variableEditor?.setValue(o.variablesText))};return Y.jsxs("label",{className:"pg-field",title:"Load a named example operation, with its variables, into the editor",children:[Y.jsx("span",{children:"Examples"}),Y.jsxs("select",{id:"pg-examples",value:t,onChange:i=>r(i.target.value),children:[Y.jsx("option",{value:"",children:"— choose an operation —"}),pD.map(i=>Y.jsx("optgroup",{label:i.title,children:i.operations.map(o=>Y.jsxs("option",{value:`${i.file}#${o.name}`,title:o.description,children:[o.type==="query"?"":`${o.type} `,o.name]},o.name))},i.file))]})]})}function OQ(){const e=R.useSyncExternalStore(bQ,yQ);return Y.jsxs("span",{className:"pg-field",title:"Sent (GraphQL multipart request) as the Upload variable of the operation you run, e.g. $file of attachDocument",children:[Y.jsxs("label",{className:"pg-file",children:[Y.jsx("span",{children:"Upload file"}),Y.jsx("input",{id:"pg-upload",type:"file",accept:".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png",onChange:t=>aC(t.target.files?.[0]??null)})]}),e&&Y.jsx("button",{type:"button",className:"pg-link",onClick:()=>{aC(null),document.getElementById("pg-upload").value=""},children:"clear"})]})}function RQ(){const e=R.useSyncExternalStore(C2,zg),t=R.useSyncExternalStore(C2,hQ),n=R.useSyncExternalStore(CQ,TQ),[r,i]=R.useState(Jh[0].userCode),[o,a]=R.useState(Jh[0].userCode),[l,d]=R.useState(Jh[0].password),[h,v]=R.useState(!1),[b,x]=R.useState(""),E=k=>{i(k);const I=Jh.find(N=>N.userCode===k);a(I?I.userCode:""),d(I?I.password:"")},w=async k=>{k.preventDefault(),v(!0),x("");try{await mQ(o.trim(),l)}catch(I){x(I.message)}finally{v(!1)}};if(e){const k=e.viewer;return Y.jsxs("div",{className:"pg-signin",children:[Y.jsxs("span",{id:"pg-who",className:"pg-who","data-user-code":k.userCode,title:`token expires ${e.expiresAt}; refreshed automatically`,children:[Y.jsx("b",{children:k.userCode})," (",k.role,") ",Y.jsx("span",{dir:"auto",children:k.displayName})]}),Y.jsxs("span",{className:`pg-socket pg-socket-${n}`,title:"The subscriptions' WebSocket (graphql-transport-ws)",children:["ws: ",n]}),Y.jsx("button",{id:"pg-sign-out",type:"button",onClick:()=>uD(),children:"Sign out (خروج)"})]})}return Y.jsxs("form",{className:"pg-signin",onSubmit:w,children:[Y.jsxs("select",{id:"pg-account",value:r,onChange:k=>E(k.target.value),title:"Demo accounts of serve --demo",children:[Jh.map(k=>Y.jsxs("option",{value:k.userCode,children:[k.userCode,": ",k.label]},k.userCode)),Y.jsx("option",{value:qy,children:"Another account…"})]}),Y.jsx("input",{id:"pg-user-code",placeholder:"user code (کد کاربری)",autoComplete:"username",value:o,onChange:k=>{a(k.target.value),i(qy)}}),Y.jsx("input",{id:"pg-password",type:"password",placeholder:"password (رمز عبور)",autoComplete:"current-password",value:l,onChange:k=>{d(k.target.value),i(qy)}}),Y.jsx("button",{id:"pg-sign-in",type:"submit",disabled:h||!o||!l,children:h?"Signing in…":"Sign in (ورود)"}),(b||t)&&Y.jsx("span",{id:"pg-status",className:"pg-error",role:"alert",dir:"auto",children:b||t})]})}function LQ(){return Y.jsxs("header",{className:"pg-header",children:[Y.jsxs("div",{className:"pg-title",lang:"en",title:"سامانه ثبت و احراز صلاحیت مسئولین فنی تجهیزات پزشکی: میز آزمایش API",children:[Y.jsx("b",{children:"Officer registry"})," · GraphQL playground"]}),Y.jsx(IQ,{}),Y.jsx(OQ,{}),Y.jsx(RQ,{})]})}const FQ=`# Welcome to the officer registry's GraphQL playground.
+}`}]},{file:"subscriptions/dashboard.graphql",title:"Admins and reviewers: the live dashboard (subscription, WebSocket)",notes:`مدیران و کارشناسان: داشبورد زنده آمار (اشتراک)
+
+The figures come at once, then again whenever one changes (a submission, a review, a
+payment, a contract, on any server instance), at most once a second. An admin gets the
+whole registry, a reviewer its own university only; officers and distributors are refused.`,operations:[{name:"Dashboard",type:"subscription",description:"The registry's (or the university's) figures, live.",text:`# The registry's (or the university's) figures, live.
+subscription Dashboard {
+  registryStatistics {
+    asOf
+    officers
+    qualifiedOfficers
+    requestsByStatus {
+      status
+      count
+    }
+    overdueRequests
+    activeContracts
+    paymentsToday
+    universities {
+      university {
+        nameFa
+      }
+      waiting
+      overdue
+      medianReviewHours
+    }
+  }
+}
+`,variablesText:""}]}],AQ=new Map(pD.flatMap(e=>e.operations.map(t=>[`${e.file}#${t.name}`,{...t,group:e}]))),qy="";function IQ(){const e=Qr({nonNull:!0}),[t,n]=R.useState(""),r=i=>{n(i);const o=AQ.get(i);o&&(e.queryEditor?.setValue(o.text),e.variableEditor?.setValue(o.variablesText))};return Y.jsxs("label",{className:"pg-field",title:"Load a named example operation, with its variables, into the editor",children:[Y.jsx("span",{children:"Examples"}),Y.jsxs("select",{id:"pg-examples",value:t,onChange:i=>r(i.target.value),children:[Y.jsx("option",{value:"",children:"— choose an operation —"}),pD.map(i=>Y.jsx("optgroup",{label:i.title,children:i.operations.map(o=>Y.jsxs("option",{value:`${i.file}#${o.name}`,title:o.description,children:[o.type==="query"?"":`${o.type} `,o.name]},o.name))},i.file))]})]})}function OQ(){const e=R.useSyncExternalStore(bQ,yQ);return Y.jsxs("span",{className:"pg-field",title:"Sent (GraphQL multipart request) as the Upload variable of the operation you run, e.g. $file of attachDocument",children:[Y.jsxs("label",{className:"pg-file",children:[Y.jsx("span",{children:"Upload file"}),Y.jsx("input",{id:"pg-upload",type:"file",accept:".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png",onChange:t=>aC(t.target.files?.[0]??null)})]}),e&&Y.jsx("button",{type:"button",className:"pg-link",onClick:()=>{aC(null),document.getElementById("pg-upload").value=""},children:"clear"})]})}function RQ(){const e=R.useSyncExternalStore(C2,zg),t=R.useSyncExternalStore(C2,hQ),n=R.useSyncExternalStore(CQ,TQ),[r,i]=R.useState(Jh[0].userCode),[o,a]=R.useState(Jh[0].userCode),[l,d]=R.useState(Jh[0].password),[h,v]=R.useState(!1),[b,x]=R.useState(""),E=k=>{i(k);const I=Jh.find(N=>N.userCode===k);a(I?I.userCode:""),d(I?I.password:"")},w=async k=>{k.preventDefault(),v(!0),x("");try{await mQ(o.trim(),l)}catch(I){x(I.message)}finally{v(!1)}};if(e){const k=e.viewer;return Y.jsxs("div",{className:"pg-signin",children:[Y.jsxs("span",{id:"pg-who",className:"pg-who","data-user-code":k.userCode,title:`token expires ${e.expiresAt}; refreshed automatically`,children:[Y.jsx("b",{children:k.userCode})," (",k.role,") ",Y.jsx("span",{dir:"auto",children:k.displayName})]}),Y.jsxs("span",{className:`pg-socket pg-socket-${n}`,title:"The subscriptions' WebSocket (graphql-transport-ws)",children:["ws: ",n]}),Y.jsx("button",{id:"pg-sign-out",type:"button",onClick:()=>uD(),children:"Sign out (خروج)"})]})}return Y.jsxs("form",{className:"pg-signin",onSubmit:w,children:[Y.jsxs("select",{id:"pg-account",value:r,onChange:k=>E(k.target.value),title:"Demo accounts of serve --demo",children:[Jh.map(k=>Y.jsxs("option",{value:k.userCode,children:[k.userCode,": ",k.label]},k.userCode)),Y.jsx("option",{value:qy,children:"Another account…"})]}),Y.jsx("input",{id:"pg-user-code",placeholder:"user code (کد کاربری)",autoComplete:"username",value:o,onChange:k=>{a(k.target.value),i(qy)}}),Y.jsx("input",{id:"pg-password",type:"password",placeholder:"password (رمز عبور)",autoComplete:"current-password",value:l,onChange:k=>{d(k.target.value),i(qy)}}),Y.jsx("button",{id:"pg-sign-in",type:"submit",disabled:h||!o||!l,children:h?"Signing in…":"Sign in (ورود)"}),(b||t)&&Y.jsx("span",{id:"pg-status",className:"pg-error",role:"alert",dir:"auto",children:b||t})]})}function LQ(){return Y.jsxs("header",{className:"pg-header",children:[Y.jsxs("div",{className:"pg-title",lang:"en",title:"سامانه ثبت و احراز صلاحیت مسئولین فنی تجهیزات پزشکی: میز آزمایش API",children:[Y.jsx("b",{children:"Officer registry"})," · GraphQL playground"]}),Y.jsx(IQ,{}),Y.jsx(OQ,{}),Y.jsx(RQ,{})]})}const FQ=`# Welcome to the officer registry's GraphQL playground.
 #
 # 1. Sign in above (a demo account, or any account): the token is sent as
 #    "Authorization: Bearer …" over HTTP and in the WebSocket's connection_init.

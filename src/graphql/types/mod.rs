@@ -12,6 +12,7 @@ pub mod payment;
 pub mod reference;
 pub mod request;
 pub mod sms;
+pub mod statistics;
 pub mod termination;
 pub mod user_account;
 pub mod verification;

@@ -11,8 +11,9 @@ use super::reference::{City, FieldOfStudy, Province, University, province};
 use super::user_account::UserAccount;
 use crate::domain::officer::{DegreeLevel, DocumentKind, Gender};
 use crate::domain::qualification::{RejectionReason, RequestKind, Status};
-use crate::domain::{Entity, jalali};
+use crate::domain::{Entity, jalali, statistics};
 use crate::error::AppError;
+use crate::graphql::context::app;
 use crate::graphql::loaders::{
     CityId, DeficienciesOfRequest, DocumentsOfRequest, FieldOfStudyId, HistoryOf,
     LastDeficiencyReport, Loaders, OfficerId, PaymentOfRequest, UniversityId, UserId,
@@ -125,6 +126,22 @@ impl QualificationRequest {
     /// When it was submitted, Jalali, Tehran time.
     async fn submitted_at_jalali(&self) -> Option<String> {
         self.0.submitted_at.map(jalali::datetime)
+    }
+    /// When the file last came to the reviewer's side: submitted, or resubmitted after
+    /// deficiencies. Null while it never has.
+    async fn waiting_since(&self) -> Option<DateTime<Utc>> {
+        self.0.waiting_since
+    }
+    /// Whether the file has waited on the reviewer's side (SUBMITTED or UNDER_REVIEW) longer
+    /// than the directorate's deadline (`OVERDUE_AFTER_DAYS`, 7 by default).
+    async fn overdue(&self, ctx: &Context<'_>) -> bool {
+        let days = app(ctx).config.overdue_after_days;
+        statistics::overdue(
+            self.0.status,
+            self.0.waiting_since,
+            Utc::now(),
+            chrono::Duration::days(days),
+        )
     }
     /// When the draft was created.
     async fn created_at(&self) -> DateTime<Utc> {

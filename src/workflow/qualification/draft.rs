@@ -400,5 +400,6 @@ fn prefilled(officer: &Officer, kind: RequestKind) -> Request {
         submitted_at: None,
         created_at: now,
         updated_at: now,
+        waiting_since: None,
     }
 }

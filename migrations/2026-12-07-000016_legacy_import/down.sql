@@ -1,0 +1,3 @@
+DROP TABLE legacy_assignments;
+DROP TABLE legacy_distributors;
+DROP TABLE legacy_officers;

@@ -1,0 +1,9 @@
+DROP INDEX payments_paid_idx;
+DROP INDEX qualification_requests_reviewed_idx;
+DROP INDEX qualification_requests_overdue_idx;
+DROP TRIGGER qualification_requests_waiting ON qualification_requests;
+DROP FUNCTION qualification_requests_waiting();
+ALTER TABLE qualification_requests
+    DROP COLUMN review_seconds,
+    DROP COLUMN reviewed_at,
+    DROP COLUMN waiting_since;
