@@ -145,6 +145,18 @@ async fn the_figures_follow_a_scripted_sequence_of_transitions() {
         after["officers"].as_i64().unwrap(),
         app.count("SELECT count(*) AS n FROM officers").await
     );
+    // The counters kept by the writing transactions are the counts, key by key.
+    let drift = "SELECT count(*) AS n FROM ( \
+        (SELECT coalesce(university_id, 0) AS u, status, count(*) AS n FROM qualification_requests GROUP BY 1, 2 \
+         EXCEPT SELECT university_id, status, n FROM request_counts WHERE n <> 0) \
+        UNION ALL \
+        (SELECT university_id, status, n FROM request_counts WHERE n <> 0 \
+         EXCEPT SELECT coalesce(university_id, 0), status, count(*) FROM qualification_requests GROUP BY 1, 2)) d";
+    assert_eq!(
+        app.count(drift).await,
+        0,
+        "request_counts drifted from the requests"
+    );
 
     // A reviewer sees its own university only.
     let mine = app.gql_as(&tehran, STATS, json!({})).await;
