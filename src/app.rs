@@ -23,8 +23,10 @@ use crate::workflow::sms::Sender;
 pub struct App {
     /// The configuration in force.
     pub config: Config,
-    /// The database pool.
+    /// The database pool (the primary).
     pub pool: DbPool,
+    /// The read replica, when `REPLICA_DATABASE_URL` is set.
+    pub replica: Option<Arc<crate::replica::Replica>>,
     /// Access-token keys.
     pub tokens: TokenKeys,
     /// Statements run through the pool so far.
@@ -67,6 +69,23 @@ impl App {
         };
         let queries = Arc::new(AtomicU64::new(0));
         let pool = store::build_pool(database_url, &config.db, queries.clone())?;
+        let replica = match &config.db.replica_database_url {
+            Some(url) => {
+                let mut cfg = config.db.clone();
+                cfg.db_pool_size = cfg.replica_pool_size;
+                // A replica that does not answer must not hold a read for long: the read
+                // goes to the primary instead.
+                cfg.db_acquire_timeout_ms = cfg.db_acquire_timeout_ms.min(1_000);
+                let probe = std::time::Duration::from_millis(cfg.replica_probe_ms.max(50));
+                tracing::info!(replica = %store::describe_url(url), "reads may go to the replica");
+                Some(Arc::new(crate::replica::Replica::new(
+                    store::build_pool(url, &cfg, queries.clone())?,
+                    std::time::Duration::from_millis(cfg.replica_max_lag_ms),
+                    probe * 4 + std::time::Duration::from_secs(1),
+                )))
+            }
+            None => None,
+        };
         let tokens = TokenKeys::new(secret.as_bytes(), config.access_token_ttl_secs);
         let documents = match &config.s3_bucket {
             Some(bucket) => DocumentStore::s3(
@@ -139,6 +158,7 @@ impl App {
         Ok(Arc::new(Self {
             config,
             pool,
+            replica,
             tokens,
             queries,
             documents,

@@ -32,6 +32,25 @@ pub struct DatabaseConfig {
     /// How long a request waits for a free connection, or for a new one, in milliseconds.
     #[arg(long, env = "DB_ACQUIRE_TIMEOUT_MS", default_value_t = 5_000)]
     pub db_acquire_timeout_ms: u64,
+
+    /// PostgreSQL URL of a streaming read replica of `DATABASE_URL`. When set, list queries,
+    /// the review queue, the dashboards, reference data and public verification read from it
+    /// (see the README, "Running more than one instance").
+    #[arg(long, env = "REPLICA_DATABASE_URL")]
+    pub replica_database_url: Option<String>,
+
+    /// Reads go back to the primary while the replica is further behind than this, in
+    /// milliseconds.
+    #[arg(long, env = "REPLICA_MAX_LAG_MS", default_value_t = 5_000)]
+    pub replica_max_lag_ms: u64,
+
+    /// How often the replica's position is compared with the primary's, in milliseconds.
+    #[arg(long, env = "REPLICA_PROBE_MS", default_value_t = 500)]
+    pub replica_probe_ms: u64,
+
+    /// Connections in the replica's pool.
+    #[arg(long, env = "REPLICA_POOL_SIZE", default_value_t = 16)]
+    pub replica_pool_size: usize,
 }
 
 /// Everything the server needs at run time.

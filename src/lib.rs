@@ -20,6 +20,7 @@ pub mod integrations;
 pub mod jobs;
 pub mod legacy;
 pub(crate) mod policy;
+pub mod replica;
 pub mod statistics;
 pub mod store;
 pub(crate) mod workflow;

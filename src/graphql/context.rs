@@ -26,6 +26,16 @@ impl RequestAuth {
         }
     }
 
+    /// Whether the request carries a valid access token (its account not read yet).
+    pub fn has_token(&self) -> bool {
+        matches!(self.authentication, Authentication::Token(_))
+    }
+
+    /// The caller, when it has been read already.
+    pub fn resolved(&self) -> Option<&SignedIn> {
+        self.signed_in.get()
+    }
+
     /// The caller, read from the database once per request; `UNAUTHENTICATED` saying why
     /// there is none.
     pub async fn resolve(&self, app: &App) -> AppResult<&SignedIn> {
@@ -83,4 +93,13 @@ pub fn client_addr(ctx: &Context<'_>) -> String {
     ctx.data_opt::<ClientAddr>()
         .map(|a| a.0.clone())
         .unwrap_or_else(|| "unknown".to_string())
+}
+
+/// A connection for a read that may be served by the read replica (see
+/// [`super::routing`]): the replica when the request was routed there, else the primary.
+pub async fn read_conn(ctx: &Context<'_>) -> AppResult<crate::store::DbConn> {
+    match ctx.data_opt::<Arc<super::db::RequestDb>>() {
+        Some(db) => db.read().await,
+        None => crate::store::conn(&app(ctx).pool).await,
+    }
 }

@@ -52,7 +52,7 @@ impl CooperationQuery {
             statuses: &statuses,
             oldest_first: reviewer,
         };
-        let mut conn = store::conn(&app(ctx).pool).await?;
+        let mut conn = crate::graphql::context::read_conn(ctx).await?;
         let (rows, total) = db::list(&mut conn, &filter, page.after, page.first + 1).await?;
         Ok(connection(
             rows,
@@ -95,7 +95,7 @@ impl CooperationQuery {
         let page = Page::from_args(first, after)?;
         let caller = caller(ctx).await?;
         let scope = policy::scope(&caller, Kind::Contract);
-        let mut conn = store::conn(&app(ctx).pool).await?;
+        let mut conn = crate::graphql::context::read_conn(ctx).await?;
         let (rows, total) =
             db::list_contracts(&mut conn, scope, active, page.after, page.first + 1).await?;
         Ok(connection(

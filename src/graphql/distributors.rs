@@ -50,7 +50,7 @@ impl DistributorsQuery {
     /// with its active technical officer.
     async fn branches(&self, ctx: &Context<'_>) -> Result<Vec<Branch>> {
         let caller = caller(ctx).await?;
-        let mut conn = store::conn(&app(ctx).pool).await?;
+        let mut conn = crate::graphql::context::read_conn(ctx).await?;
         let rows = match (caller.role, caller.distributor_id) {
             (Role::DirectorateAdmin, _) => distributors::all_branches(&mut conn).await?,
             (_, Some(d)) => distributors::branches_of(&mut conn, &[d]).await?,

@@ -3,19 +3,21 @@
 
 use async_graphql::dataloader::{DataLoader, Loader};
 use std::collections::HashMap;
+use std::sync::Arc;
 use uuid::Uuid;
 
 use crate::domain::Entity;
 use crate::domain::payment::PaymentStatus;
 use crate::error::AppError;
+use crate::graphql::db::RequestDb;
 use crate::store::{
-    self, DbPool, cooperation, distributors, events, messages, officers, payments, qualification,
-    reference, terminations, users,
+    cooperation, distributors, events, messages, officers, payments, qualification, reference,
+    terminations, users,
 };
 
 /// The loader of the request; one instance serves every key type below.
 pub struct StoreLoader {
-    pool: DbPool,
+    db: Arc<RequestDb>,
 }
 
 /// The request's data loader. It caches what it loaded for the rest of the request (one
@@ -25,9 +27,9 @@ pub type Loaders = DataLoader<StoreLoader, async_graphql::dataloader::HashMapCac
 
 /// A new loader for one request, gathering the keys asked for within `delay` into one
 /// statement per key type.
-pub fn new_loaders(pool: DbPool, delay: std::time::Duration) -> Loaders {
+pub fn new_loaders(db: Arc<RequestDb>, delay: std::time::Duration) -> Loaders {
     DataLoader::with_cache(
-        StoreLoader { pool },
+        StoreLoader { db },
         tokio::spawn,
         async_graphql::dataloader::HashMapCache::default(),
     )
@@ -132,7 +134,7 @@ impl Loader<ProvinceId> for StoreLoader {
     type Value = reference::Province;
     type Error = async_graphql::Error;
     async fn load(&self, keys: &[ProvinceId]) -> LoadResult<ProvinceId, Self::Value> {
-        let mut conn = store::conn(&self.pool).await.map_err(err)?;
+        let mut conn = self.db.read().await.map_err(err)?;
         let ids: Vec<i32> = keys.iter().map(|k| k.0).collect();
         let rows = reference::provinces_by_ids(&mut conn, &ids)
             .await
@@ -145,7 +147,7 @@ impl Loader<CityId> for StoreLoader {
     type Value = reference::City;
     type Error = async_graphql::Error;
     async fn load(&self, keys: &[CityId]) -> LoadResult<CityId, Self::Value> {
-        let mut conn = store::conn(&self.pool).await.map_err(err)?;
+        let mut conn = self.db.read().await.map_err(err)?;
         let ids: Vec<i32> = keys.iter().map(|k| k.0).collect();
         let rows = reference::cities_by_ids(&mut conn, &ids)
             .await
@@ -158,7 +160,7 @@ impl Loader<UniversityId> for StoreLoader {
     type Value = reference::University;
     type Error = async_graphql::Error;
     async fn load(&self, keys: &[UniversityId]) -> LoadResult<UniversityId, Self::Value> {
-        let mut conn = store::conn(&self.pool).await.map_err(err)?;
+        let mut conn = self.db.read().await.map_err(err)?;
         let ids: Vec<i32> = keys.iter().map(|k| k.0).collect();
         let rows = reference::universities_by_ids(&mut conn, &ids)
             .await
@@ -171,7 +173,7 @@ impl Loader<CitiesOfProvince> for StoreLoader {
     type Value = Vec<reference::City>;
     type Error = async_graphql::Error;
     async fn load(&self, keys: &[CitiesOfProvince]) -> LoadResult<CitiesOfProvince, Self::Value> {
-        let mut conn = store::conn(&self.pool).await.map_err(err)?;
+        let mut conn = self.db.read().await.map_err(err)?;
         let ids: Vec<i32> = keys.iter().map(|k| k.0).collect();
         let rows = reference::cities_of_provinces(&mut conn, &ids)
             .await
@@ -187,7 +189,7 @@ impl Loader<UniversitiesOfProvince> for StoreLoader {
         &self,
         keys: &[UniversitiesOfProvince],
     ) -> LoadResult<UniversitiesOfProvince, Self::Value> {
-        let mut conn = store::conn(&self.pool).await.map_err(err)?;
+        let mut conn = self.db.read().await.map_err(err)?;
         let ids: Vec<i32> = keys.iter().map(|k| k.0).collect();
         let rows = reference::universities_of_provinces(&mut conn, &ids)
             .await
@@ -200,7 +202,7 @@ impl Loader<DistributorId> for StoreLoader {
     type Value = distributors::Distributor;
     type Error = async_graphql::Error;
     async fn load(&self, keys: &[DistributorId]) -> LoadResult<DistributorId, Self::Value> {
-        let mut conn = store::conn(&self.pool).await.map_err(err)?;
+        let mut conn = self.db.read().await.map_err(err)?;
         let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
         let rows = distributors::by_ids(&mut conn, &ids).await.map_err(err)?;
         Ok(rows.into_iter().map(|r| (DistributorId(r.id), r)).collect())
@@ -214,7 +216,7 @@ impl Loader<BranchesOfDistributor> for StoreLoader {
         &self,
         keys: &[BranchesOfDistributor],
     ) -> LoadResult<BranchesOfDistributor, Self::Value> {
-        let mut conn = store::conn(&self.pool).await.map_err(err)?;
+        let mut conn = self.db.read().await.map_err(err)?;
         let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
         let rows = distributors::branches_of(&mut conn, &ids)
             .await
@@ -229,7 +231,7 @@ impl Loader<OfficerId> for StoreLoader {
     type Value = officers::Officer;
     type Error = async_graphql::Error;
     async fn load(&self, keys: &[OfficerId]) -> LoadResult<OfficerId, Self::Value> {
-        let mut conn = store::conn(&self.pool).await.map_err(err)?;
+        let mut conn = self.db.read().await.map_err(err)?;
         let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
         let rows = officers::by_ids(&mut conn, &ids).await.map_err(err)?;
         Ok(rows.into_iter().map(|r| (OfficerId(r.id), r)).collect())
@@ -240,7 +242,7 @@ impl Loader<UserId> for StoreLoader {
     type Value = users::User;
     type Error = async_graphql::Error;
     async fn load(&self, keys: &[UserId]) -> LoadResult<UserId, Self::Value> {
-        let mut conn = store::conn(&self.pool).await.map_err(err)?;
+        let mut conn = self.db.read().await.map_err(err)?;
         let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
         let rows = users::by_ids(&mut conn, &ids).await.map_err(err)?;
         Ok(rows.into_iter().map(|r| (UserId(r.id), r)).collect())
@@ -251,7 +253,7 @@ impl Loader<FieldOfStudyId> for StoreLoader {
     type Value = reference::FieldOfStudy;
     type Error = async_graphql::Error;
     async fn load(&self, keys: &[FieldOfStudyId]) -> LoadResult<FieldOfStudyId, Self::Value> {
-        let mut conn = store::conn(&self.pool).await.map_err(err)?;
+        let mut conn = self.db.read().await.map_err(err)?;
         let ids: Vec<i32> = keys.iter().map(|k| k.0).collect();
         let rows = reference::fields_by_ids(&mut conn, &ids)
             .await
@@ -270,7 +272,7 @@ impl Loader<DocumentsOfRequest> for StoreLoader {
         &self,
         keys: &[DocumentsOfRequest],
     ) -> LoadResult<DocumentsOfRequest, Self::Value> {
-        let mut conn = store::conn(&self.pool).await.map_err(err)?;
+        let mut conn = self.db.read().await.map_err(err)?;
         let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
         let rows = qualification::documents_of(&mut conn, &ids)
             .await
@@ -286,7 +288,7 @@ impl Loader<DeficienciesOfRequest> for StoreLoader {
         &self,
         keys: &[DeficienciesOfRequest],
     ) -> LoadResult<DeficienciesOfRequest, Self::Value> {
-        let mut conn = store::conn(&self.pool).await.map_err(err)?;
+        let mut conn = self.db.read().await.map_err(err)?;
         let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
         let rows = qualification::deficiencies_of(&mut conn, &ids)
             .await
@@ -299,7 +301,7 @@ impl Loader<HistoryOf> for StoreLoader {
     type Value = Vec<events::Event>;
     type Error = async_graphql::Error;
     async fn load(&self, keys: &[HistoryOf]) -> LoadResult<HistoryOf, Self::Value> {
-        let mut conn = store::conn(&self.pool).await.map_err(err)?;
+        let mut conn = self.db.read().await.map_err(err)?;
         let mut map: HashMap<HistoryOf, Vec<events::Event>> =
             keys.iter().map(|k| (*k, Vec::new())).collect();
         // One statement per kind of object in the batch (usually one).
@@ -325,7 +327,7 @@ impl Loader<PaymentOfRequest> for StoreLoader {
     type Value = payments::Payment;
     type Error = async_graphql::Error;
     async fn load(&self, keys: &[PaymentOfRequest]) -> LoadResult<PaymentOfRequest, Self::Value> {
-        let mut conn = store::conn(&self.pool).await.map_err(err)?;
+        let mut conn = self.db.read().await.map_err(err)?;
         let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
         let rows = payments::of_requests(&mut conn, &ids).await.map_err(err)?;
         // Newest first: keep the paid attempt if any, else the newest.
@@ -351,7 +353,7 @@ impl Loader<CurrentDocumentsOfOfficer> for StoreLoader {
         &self,
         keys: &[CurrentDocumentsOfOfficer],
     ) -> LoadResult<CurrentDocumentsOfOfficer, Self::Value> {
-        let mut conn = store::conn(&self.pool).await.map_err(err)?;
+        let mut conn = self.db.read().await.map_err(err)?;
         let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
         let rows = qualification::current_documents(&mut conn, &ids)
             .await
@@ -366,7 +368,7 @@ impl Loader<OfficerOfUser> for StoreLoader {
     type Value = officers::Officer;
     type Error = async_graphql::Error;
     async fn load(&self, keys: &[OfficerOfUser]) -> LoadResult<OfficerOfUser, Self::Value> {
-        let mut conn = store::conn(&self.pool).await.map_err(err)?;
+        let mut conn = self.db.read().await.map_err(err)?;
         let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
         let rows = officers::by_users(&mut conn, &ids).await.map_err(err)?;
         Ok(rows
@@ -383,7 +385,7 @@ impl Loader<LastDeficiencyReport> for StoreLoader {
         &self,
         keys: &[LastDeficiencyReport],
     ) -> LoadResult<LastDeficiencyReport, Self::Value> {
-        let mut conn = store::conn(&self.pool).await.map_err(err)?;
+        let mut conn = self.db.read().await.map_err(err)?;
         let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
         let rows = qualification::last_events(
             &mut conn,
@@ -403,7 +405,7 @@ impl Loader<RequestId> for StoreLoader {
     type Value = qualification::Request;
     type Error = async_graphql::Error;
     async fn load(&self, keys: &[RequestId]) -> LoadResult<RequestId, Self::Value> {
-        let mut conn = store::conn(&self.pool).await.map_err(err)?;
+        let mut conn = self.db.read().await.map_err(err)?;
         let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
         let rows = qualification::by_ids(&mut conn, &ids).await.map_err(err)?;
         Ok(rows.into_iter().map(|r| (RequestId(r.id), r)).collect())
@@ -414,7 +416,7 @@ impl Loader<PaymentId> for StoreLoader {
     type Value = payments::Payment;
     type Error = async_graphql::Error;
     async fn load(&self, keys: &[PaymentId]) -> LoadResult<PaymentId, Self::Value> {
-        let mut conn = store::conn(&self.pool).await.map_err(err)?;
+        let mut conn = self.db.read().await.map_err(err)?;
         let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
         let rows = payments::by_ids(&mut conn, &ids).await.map_err(err)?;
         Ok(rows.into_iter().map(|r| (PaymentId(r.id), r)).collect())
@@ -425,7 +427,7 @@ impl Loader<BranchId> for StoreLoader {
     type Value = distributors::Branch;
     type Error = async_graphql::Error;
     async fn load(&self, keys: &[BranchId]) -> LoadResult<BranchId, Self::Value> {
-        let mut conn = store::conn(&self.pool).await.map_err(err)?;
+        let mut conn = self.db.read().await.map_err(err)?;
         let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
         let rows = distributors::branches_by_ids(&mut conn, &ids)
             .await
@@ -441,7 +443,7 @@ impl Loader<ActiveContractOfBranch> for StoreLoader {
         &self,
         keys: &[ActiveContractOfBranch],
     ) -> LoadResult<ActiveContractOfBranch, Self::Value> {
-        let mut conn = store::conn(&self.pool).await.map_err(err)?;
+        let mut conn = self.db.read().await.map_err(err)?;
         let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
         let rows = cooperation::active_of_branches(&mut conn, &ids)
             .await
@@ -460,7 +462,7 @@ impl Loader<CooperationRequestId> for StoreLoader {
         &self,
         keys: &[CooperationRequestId],
     ) -> LoadResult<CooperationRequestId, Self::Value> {
-        let mut conn = store::conn(&self.pool).await.map_err(err)?;
+        let mut conn = self.db.read().await.map_err(err)?;
         let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
         let rows = cooperation::by_ids(&mut conn, &ids).await.map_err(err)?;
         Ok(rows
@@ -474,7 +476,7 @@ impl Loader<ContractId> for StoreLoader {
     type Value = cooperation::Contract;
     type Error = async_graphql::Error;
     async fn load(&self, keys: &[ContractId]) -> LoadResult<ContractId, Self::Value> {
-        let mut conn = store::conn(&self.pool).await.map_err(err)?;
+        let mut conn = self.db.read().await.map_err(err)?;
         let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
         let rows = cooperation::contracts_by_ids(&mut conn, &ids)
             .await
@@ -490,7 +492,7 @@ impl Loader<TerminationRequestId> for StoreLoader {
         &self,
         keys: &[TerminationRequestId],
     ) -> LoadResult<TerminationRequestId, Self::Value> {
-        let mut conn = store::conn(&self.pool).await.map_err(err)?;
+        let mut conn = self.db.read().await.map_err(err)?;
         let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
         let rows = terminations::by_ids(&mut conn, &ids).await.map_err(err)?;
         Ok(rows
@@ -507,7 +509,7 @@ impl Loader<AttachmentsOfMessage> for StoreLoader {
         &self,
         keys: &[AttachmentsOfMessage],
     ) -> LoadResult<AttachmentsOfMessage, Self::Value> {
-        let mut conn = store::conn(&self.pool).await.map_err(err)?;
+        let mut conn = self.db.read().await.map_err(err)?;
         let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
         let rows = messages::attachments_of(&mut conn, &ids)
             .await
@@ -520,7 +522,7 @@ impl Loader<MessageCounts> for StoreLoader {
     type Value = (i64, i64);
     type Error = async_graphql::Error;
     async fn load(&self, keys: &[MessageCounts]) -> LoadResult<MessageCounts, Self::Value> {
-        let mut conn = store::conn(&self.pool).await.map_err(err)?;
+        let mut conn = self.db.read().await.map_err(err)?;
         let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
         let counts = messages::counts(&mut conn, &ids).await.map_err(err)?;
         Ok(counts
@@ -534,7 +536,7 @@ impl Loader<MessageId> for StoreLoader {
     type Value = messages::Message;
     type Error = async_graphql::Error;
     async fn load(&self, keys: &[MessageId]) -> LoadResult<MessageId, Self::Value> {
-        let mut conn = store::conn(&self.pool).await.map_err(err)?;
+        let mut conn = self.db.read().await.map_err(err)?;
         let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
         let rows = messages::by_ids(&mut conn, &ids).await.map_err(err)?;
         Ok(rows.into_iter().map(|r| (MessageId(r.id), r)).collect())
@@ -545,7 +547,7 @@ impl Loader<CopyOfMessage> for StoreLoader {
     type Value = messages::Recipient;
     type Error = async_graphql::Error;
     async fn load(&self, keys: &[CopyOfMessage]) -> LoadResult<CopyOfMessage, Self::Value> {
-        let mut conn = store::conn(&self.pool).await.map_err(err)?;
+        let mut conn = self.db.read().await.map_err(err)?;
         let mut map = HashMap::new();
         // Keys of one request are the viewer's: usually one officer.
         let mut officers: Vec<Uuid> = keys.iter().map(|k| k.1).collect();

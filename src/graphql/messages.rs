@@ -105,7 +105,7 @@ impl MessagesQuery {
     ) -> Result<MessageConnection> {
         let page = Page::from_args(first, after)?;
         let caller = caller(ctx).await?;
-        let mut conn = store::conn(&app(ctx).pool).await?;
+        let mut conn = crate::graphql::context::read_conn(ctx).await?;
         match (caller.role, caller.officer_id) {
             (Role::DirectorateAdmin, _) => {
                 let (rows, total) = db::sent(&mut conn, page.after, page.first + 1).await?;
@@ -181,7 +181,7 @@ impl MessagesQuery {
             RecipientState::Unread => db::RecipientFilter::Unread,
             RecipientState::Acknowledged => db::RecipientFilter::Acknowledged,
         };
-        let mut conn = store::conn(&app(ctx).pool).await?;
+        let mut conn = crate::graphql::context::read_conn(ctx).await?;
         let message = db::find(&mut conn, self::id(&message_id)?)
             .await?
             .ok_or_else(AppError::not_found)?;

@@ -5,6 +5,7 @@ pub(crate) mod admin;
 pub(crate) mod cartable;
 pub(crate) mod context;
 pub(crate) mod cooperation;
+pub mod db;
 pub(crate) mod distributors;
 pub(crate) mod extensions;
 pub(crate) mod guards;
@@ -17,6 +18,7 @@ pub mod pagination;
 pub(crate) mod payments;
 pub(crate) mod qualification;
 pub(crate) mod reference;
+pub(crate) mod routing;
 pub(crate) mod scalars;
 pub(crate) mod statistics;
 pub(crate) mod terminations;
@@ -84,7 +86,8 @@ pub fn build_schema(app: Option<Arc<App>>, config: &Config) -> AppSchema {
     .extension(guards::Authorize)
     .extension(extensions::RequestPolicy {
         max_aliases: config.max_query_aliases,
-    });
+    })
+    .extension(routing::ReadRouting);
     if !config.introspection_enabled() {
         builder = builder.disable_introspection();
     }

@@ -93,14 +93,12 @@ impl OfficersQuery {
     ) -> Result<Option<OfficerVerification>> {
         let app = app(ctx);
         let addr = client_addr(ctx);
-        let mut conn = store::conn(&app.pool).await?;
-        let found = verification::verify(
-            &mut conn,
-            &national_code,
-            &addr,
-            app.config.verify_max_per_minute,
-        )
-        .await?;
+        {
+            let mut conn = store::conn(&app.pool).await?;
+            verification::throttle(&mut conn, &addr, app.config.verify_max_per_minute).await?;
+        }
+        let mut conn = crate::graphql::context::read_conn(ctx).await?;
+        let found = verification::verify(&mut conn, &national_code).await?;
         Ok(found.map(Into::into))
     }
 

@@ -121,7 +121,7 @@ impl QualificationQuery {
         let page = Page::from_args(first, after)?;
         let caller = caller(ctx).await?;
         let officer = caller.officer_id.ok_or_else(AppError::not_found)?;
-        let mut conn = store::conn(&app(ctx).pool).await?;
+        let mut conn = crate::graphql::context::read_conn(ctx).await?;
         let (rows, total) =
             q::list_for_officer(&mut conn, officer, page.after, page.first + 1).await?;
         Ok(connection(
@@ -159,7 +159,7 @@ impl QualificationQuery {
         } else {
             None
         };
-        let mut conn = store::conn(&app.pool).await?;
+        let mut conn = crate::graphql::context::read_conn(ctx).await?;
         let (rows, total) = q::review_queue(
             &mut conn,
             university,

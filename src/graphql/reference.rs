@@ -2,10 +2,9 @@
 
 use async_graphql::{Context, ID, Object, Result};
 
-use super::context::app;
 use super::types::reference::{FieldOfStudy, Province};
 use crate::domain::Patch;
-use crate::store::{self, reference};
+use crate::store::reference;
 
 /// Public reference queries.
 #[derive(Default)]
@@ -15,14 +14,14 @@ pub struct ReferenceQuery;
 impl ReferenceQuery {
     /// The 31 provinces, by English name. Public.
     async fn provinces(&self, ctx: &Context<'_>) -> Result<Vec<Province>> {
-        let mut conn = store::conn(&app(ctx).pool).await?;
+        let mut conn = crate::graphql::context::read_conn(ctx).await?;
         let rows = reference::all_provinces(&mut conn).await?;
         Ok(rows.into_iter().map(Province).collect())
     }
 
     /// Fields of study with their eligibility, by English name. Public.
     async fn fields_of_study(&self, ctx: &Context<'_>) -> Result<Vec<FieldOfStudy>> {
-        let mut conn = store::conn(&app(ctx).pool).await?;
+        let mut conn = crate::graphql::context::read_conn(ctx).await?;
         let rows = reference::all_fields_of_study(&mut conn).await?;
         Ok(rows.into_iter().map(FieldOfStudy).collect())
     }

@@ -7,7 +7,6 @@ use std::sync::Arc;
 use super::context::{app, caller};
 use super::guards::require;
 use super::types::statistics::RegistryStatistics;
-use crate::store;
 use crate::workflow::statistics as wf;
 
 /// The dashboards' query.
@@ -24,7 +23,7 @@ impl StatisticsQuery {
         let caller = caller(ctx).await?;
         let scope = wf::scope_of(&caller)?;
         let app = app(ctx);
-        let mut conn = store::conn(&app.pool).await?;
+        let mut conn = crate::graphql::context::read_conn(ctx).await?;
         let figures = wf::figures(&mut conn, scope, app.config.overdue_after_days).await?;
         Ok(RegistryStatistics(Arc::new(figures)))
     }

@@ -60,7 +60,7 @@ impl TerminationsQuery {
         let page = Page::from_args(first, after)?;
         let caller = caller(ctx).await?;
         let scope = policy::scope(&caller, Kind::TerminationRequest);
-        let mut conn = store::conn(&app(ctx).pool).await?;
+        let mut conn = crate::graphql::context::read_conn(ctx).await?;
         let (rows, total) = db::list(&mut conn, scope, page.after, page.first + 1).await?;
         Ok(connection(
             rows,
@@ -92,7 +92,7 @@ impl TerminationsQuery {
         let page = Page::from_args(first, None)?;
         let after = sms_after(after)?;
         let statuses = status.unwrap_or_default();
-        let mut conn = store::conn(&app(ctx).pool).await?;
+        let mut conn = crate::graphql::context::read_conn(ctx).await?;
         let (rows, total) = outbox::list(&mut conn, &statuses, after, page.first + 1).await?;
         let mut c = connection(
             rows,

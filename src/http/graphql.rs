@@ -11,11 +11,13 @@ use axum::response::{IntoResponse, Response};
 use futures_util::TryStreamExt;
 use http_body_util::BodyExt as _;
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use super::AppState;
 use crate::auth::Authentication;
 use crate::error::{AppError, AppResult, ErrorCode, INVALID_REQUEST_FA};
 use crate::graphql::context::{ClientAddr, RequestAuth};
+use crate::graphql::db::RequestDb;
 use crate::graphql::loaders::new_loaders;
 use crate::store;
 use crate::workflow::accounts;
@@ -164,17 +166,20 @@ pub async fn graphql_handler(
             );
         }
     };
-    let request = request
-        .data(RequestAuth::new(authentication))
-        .data(ClientAddr(super::client_addr::client_addr(
-            cfg.trust_forwarded_for,
-            &cfg.trusted_proxies,
-            &headers,
-            peer,
-        )))
-        .data(new_loaders(
-            state.app.pool.clone(),
-            state.app.config.loader_delay(),
-        ));
-    GraphQLResponse::from(state.schema.execute(request).await).into_response()
+    let client = super::client_addr::client_addr(
+        cfg.trust_forwarded_for,
+        &cfg.trusted_proxies,
+        &headers,
+        peer,
+    );
+    let delay = cfg.loader_delay();
+    let attach = |request: async_graphql::Request, db: Arc<RequestDb>| {
+        request
+            .data(RequestAuth::new(authentication.clone()))
+            .data(ClientAddr(client.clone()))
+            .data(new_loaders(db.clone(), delay))
+            .data(db)
+    };
+    let resp = crate::graphql::db::execute(&state.schema, &state.app, request, attach).await;
+    GraphQLResponse::from(resp).into_response()
 }

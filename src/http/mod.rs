@@ -114,7 +114,28 @@ async fn readyz(State(state): State<AppState>) -> Response {
         return (StatusCode::SERVICE_UNAVAILABLE, "draining").into_response();
     }
     match store::ping(&state.app.pool, Duration::from_secs(3)).await {
-        Ok(()) => (StatusCode::OK, "ready").into_response(),
+        Ok(()) => match &state.app.replica {
+            None => (StatusCode::OK, "ready").into_response(),
+            // The primary serves everything the replica cannot: the instance is ready
+            // either way, and says where its reads go.
+            Some(replica) => {
+                let s = replica.status();
+                let lag = s.lag.map_or("unknown".to_string(), |l| {
+                    format!("{:.3} s", l.as_seconds_f64())
+                });
+                let line = if s.serving {
+                    format!("ready; replica: serving reads (lag {lag})")
+                } else if s.up {
+                    format!("ready; replica: lagging (lag {lag}): reads on the primary")
+                } else {
+                    format!(
+                        "ready; replica: down ({}): reads on the primary",
+                        s.why_down.unwrap_or_else(|| "not probed yet".into())
+                    )
+                };
+                (StatusCode::OK, line).into_response()
+            }
+        },
         Err(e) => {
             tracing::warn!(error = %e, "not ready: database unreachable");
             (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response()

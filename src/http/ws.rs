@@ -36,6 +36,7 @@ use crate::auth::{Authentication, Claims, TokenError};
 use crate::error::{AppError, ErrorCode};
 use crate::graphql::AppSchema;
 use crate::graphql::context::{ClientAddr, RequestAuth};
+use crate::graphql::db::RequestDb;
 use crate::graphql::loaders::new_loaders;
 use crate::store;
 use crate::workflow::accounts;
@@ -136,24 +137,40 @@ impl Drop for Slot {
 
 impl SocketExecutor {
     fn prepare(&self, request: Request) -> Request {
-        let authentication = match &*self.auth.claims.borrow() {
-            Some(c) if c.exp > Utc::now().timestamp() => Authentication::Token(c.clone()),
-            Some(_) => Authentication::Refused(TokenError::Expired),
-            None => Authentication::Anonymous,
-        };
+        let authentication = self.authentication();
+        let db = RequestDb::new(&self.app);
+        self.attach(request, db, authentication)
+    }
+
+    fn attach(
+        &self,
+        request: Request,
+        db: Arc<RequestDb>,
+        authentication: Authentication,
+    ) -> Request {
         request
             .data(RequestAuth::new(authentication))
             .data(ClientAddr(self.peer.clone()))
-            .data(new_loaders(
-                self.app.pool.clone(),
-                self.app.config.loader_delay(),
-            ))
+            .data(new_loaders(db.clone(), self.app.config.loader_delay()))
+            .data(db)
+    }
+
+    fn authentication(&self) -> Authentication {
+        match &*self.auth.claims.borrow() {
+            Some(c) if c.exp > Utc::now().timestamp() => Authentication::Token(c.clone()),
+            Some(_) => Authentication::Refused(TokenError::Expired),
+            None => Authentication::Anonymous,
+        }
     }
 }
 
 impl Executor for SocketExecutor {
     async fn execute(&self, request: Request) -> Response {
-        self.schema.execute(self.prepare(request)).await
+        let authentication = self.authentication();
+        crate::graphql::db::execute(&self.schema, &self.app, request, |r, db| {
+            self.attach(r, db, authentication.clone())
+        })
+        .await
     }
 
     fn execute_stream(

@@ -5,6 +5,7 @@
 
 mod cooperation;
 mod payments;
+mod replica;
 mod sms;
 mod statistics;
 
@@ -45,6 +46,13 @@ pub fn start(app: &Arc<App>) -> Jobs {
         app.clone(),
         stop.clone(),
     )));
+    if let Some(replica) = &app.replica {
+        handles.push(tokio::spawn(replica::probe_loop(
+            app.clone(),
+            replica.clone(),
+            stop.clone(),
+        )));
+    }
     Jobs { stop, handles }
 }
 

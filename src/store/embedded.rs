@@ -79,6 +79,11 @@ pub struct PrivateCluster {
 impl PrivateCluster {
     /// Creates the cluster if the folder holds none, and starts it unless it runs already.
     pub fn start(dir: &Path) -> anyhow::Result<Self> {
+        Self::start_at(dir, None)
+    }
+
+    /// As [`PrivateCluster::start`], listening on `port` when given (a free port otherwise).
+    pub fn start_at(dir: &Path, port: Option<u16>) -> anyhow::Result<Self> {
         let bin = find_server_binaries()?;
         let as_root = is_root();
         if !dir.join("PG_VERSION").exists() {
@@ -113,7 +118,10 @@ impl PrivateCluster {
                 port,
             });
         }
-        let port = free_port()?;
+        let port = match port {
+            Some(p) => p,
+            None => free_port()?,
+        };
         eprintln!(
             "Starting the private PostgreSQL cluster in {} on 127.0.0.1:{port}",
             dir.display()
@@ -151,6 +159,11 @@ impl PrivateCluster {
     /// The port the cluster listens on.
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// Makes `dir` a streaming standby of this cluster (see [`base_backup_from`]).
+    pub fn base_backup(&self, dir: &Path) -> anyhow::Result<()> {
+        base_backup_from(self.port, dir)
     }
 
     /// Stops the cluster (fast shutdown).
@@ -237,4 +250,49 @@ fn running_port(dir: &Path) -> Option<u16> {
 fn free_port() -> anyhow::Result<u16> {
     let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
     Ok(listener.local_addr()?.port())
+}
+
+/// Makes `dir` a streaming standby of the server on `127.0.0.1:port` (`pg_basebackup -R`,
+/// as the `postgres` user when we are root); start it with [`PrivateCluster::start_at`].
+/// For the read-replica tests and the cluster run. The server must accept replication
+/// connections from 127.0.0.1 for `postgres`.
+pub fn base_backup_from(port: u16, dir: &Path) -> anyhow::Result<()> {
+    let bin = find_server_binaries()?;
+    let as_root = is_root();
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    if as_root {
+        run(Command::new("chown")
+            .args(["-R", "postgres:postgres"])
+            .arg(dir))?;
+    }
+    run(Command::new("chmod").arg("0700").arg(dir))?;
+    let mut backup = server_command(&bin.join("pg_basebackup"), as_root);
+    backup
+        .args(["-h", "127.0.0.1", "-p", &port.to_string(), "-U", "postgres"])
+        .arg("-D")
+        .arg(dir)
+        .args(["-R", "-X", "stream", "-c", "fast"]);
+    run(&mut backup).context("pg_basebackup failed")?;
+    // Debian keeps a server's configuration outside its data folder: give the standby its
+    // own, minimal one.
+    let mut written = Vec::new();
+    for (file, text) in [
+        ("postgresql.conf", "hot_standby = on\n"),
+        (
+            "pg_hba.conf",
+            "local all all trust\nhost all all 127.0.0.1/32 trust\nhost replication all 127.0.0.1/32 trust\n",
+        ),
+    ] {
+        let path = dir.join(file);
+        if !path.exists() {
+            std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
+            written.push(path);
+        }
+    }
+    if as_root && !written.is_empty() {
+        run(Command::new("chown")
+            .arg("postgres:postgres")
+            .args(&written))?;
+    }
+    Ok(())
 }

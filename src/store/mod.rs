@@ -15,6 +15,7 @@ pub(crate) mod outbox;
 pub(crate) mod payments;
 pub(crate) mod qualification;
 pub(crate) mod reference;
+pub(crate) mod replica;
 pub(crate) mod schema;
 pub(crate) mod sessions;
 pub(crate) mod statistics;

@@ -289,6 +289,9 @@ pub async fn qualify(conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<Office
         .await?)
 }
 
+/// A signed-in account: the user, its officer profile, and when it last wrote.
+pub type SignedInRow = (User, Option<Officer>, Option<chrono::DateTime<chrono::Utc>>);
+
 /// The active user of an open session family, with its officer profile: what an access
 /// token is worth right now, in one statement. `None` when the account is gone or disabled,
 /// or the session was ended (logout, reuse of a refresh token, account disabled).
@@ -296,18 +299,23 @@ pub async fn signed_in_user(
     conn: &mut AsyncPgConnection,
     id: Uuid,
     family: Uuid,
-) -> AppResult<Option<(User, Option<Officer>)>> {
-    use super::schema::sessions;
+) -> AppResult<Option<SignedInRow>> {
+    use super::schema::{recent_writes, sessions};
     let open = sessions::table
         .filter(sessions::family_id.eq(family))
         .filter(sessions::user_id.eq(id))
         .filter(sessions::revoked_at.is_null());
     Ok(users::table
         .left_join(officers::table)
+        .left_join(recent_writes::table)
         .filter(users::id.eq(id))
         .filter(users::active)
         .filter(diesel::dsl::exists(open))
-        .select((User::as_select(), Option::<Officer>::as_select()))
+        .select((
+            User::as_select(),
+            Option::<Officer>::as_select(),
+            recent_writes::written_at.nullable(),
+        ))
         .first(conn)
         .await
         .optional()?)

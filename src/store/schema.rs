@@ -279,7 +279,17 @@ diesel::allow_tables_to_appear_in_same_query!(
     messages,
     message_recipients,
     message_attachments,
+    recent_writes,
 );
+
+diesel::table! {
+    recent_writes (user_id) {
+        user_id -> Uuid,
+        written_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(recent_writes -> users (user_id));
 
 diesel::table! {
     payments (id) {

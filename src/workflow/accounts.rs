@@ -22,6 +22,9 @@ pub struct SignedIn {
     pub user: User,
     /// Its officer profile, for an officer's account.
     pub officer: Option<Officer>,
+    /// When it last wrote (kept only with a read replica): its list reads stay on the
+    /// primary until the replica has replayed past this instant.
+    pub last_write: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// Reads the account of `user_id` (from a verified token of `session`): its role, state and
@@ -31,7 +34,7 @@ pub async fn signed_in(
     user_id: Uuid,
     session: Uuid,
 ) -> AppResult<SignedIn> {
-    let (user, officer) = officers::signed_in_user(conn, user_id, session)
+    let (user, officer, last_write) = officers::signed_in_user(conn, user_id, session)
         .await?
         .ok_or_else(|| {
             AppError::unauthenticated(
@@ -53,6 +56,7 @@ pub async fn signed_in(
         caller,
         user,
         officer,
+        last_write,
     })
 }
 

@@ -23,20 +23,27 @@ pub struct Verification {
     pub active_branches: Vec<String>,
 }
 
-/// Verifies a national code for a client at `addr`, at most `max_per_minute` times a minute
-/// per address (`RATE_LIMITED` beyond, counted before anything is looked up).
-pub async fn verify(
+/// Counts a verification by a client at `addr`: at most `max_per_minute` a minute per
+/// address (`RATE_LIMITED` beyond, counted before anything is looked up). A write: on the
+/// primary.
+pub async fn throttle(
     conn: &mut AsyncPgConnection,
-    national_code: &str,
     addr: &str,
     max_per_minute: i32,
-) -> AppResult<Option<Verification>> {
-    let now = Utc::now();
+) -> AppResult<()> {
     let key = format!("verify:{addr}");
-    let (count, resets_in) = throttle::hit(conn, &key, 60, now).await?;
+    let (count, resets_in) = throttle::hit(conn, &key, 60, Utc::now()).await?;
     if count > max_per_minute {
         return Err(AppError::rate_limited(resets_in));
     }
+    Ok(())
+}
+
+/// Verifies a national code (after [`throttle`]); a read the replica may serve.
+pub async fn verify(
+    conn: &mut AsyncPgConnection,
+    national_code: &str,
+) -> AppResult<Option<Verification>> {
     let Ok(code) = normalize::national_code("nationalCode", national_code) else {
         return Ok(None);
     };

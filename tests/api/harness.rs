@@ -28,6 +28,10 @@ fn server_url() -> &'static str {
             db_pool_size: 4,
             db_statement_timeout_ms: 30_000,
             db_acquire_timeout_ms: 10_000,
+            replica_database_url: None,
+            replica_max_lag_ms: 5_000,
+            replica_probe_ms: 500,
+            replica_pool_size: 4,
         };
         let (url, _) =
             embedded::resolve_database_url(&cfg).expect("a PostgreSQL server for the tests");

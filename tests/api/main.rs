@@ -20,6 +20,7 @@ mod payments;
 mod playground;
 mod qualification;
 mod reference;
+mod replica;
 mod security;
 mod sockets;
 mod statements;
