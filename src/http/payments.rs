@@ -39,6 +39,19 @@ pub async fn callback(State(state): State<AppState>, Query(q): Query<CallbackQue
         Ok(payments) => payments.callback(&authority, &status).await,
         Err(e) => Err(e),
     };
+    // The officer's next list read must show what the callback just wrote.
+    if app.replica.is_some()
+        && let Ok(Settlement::Paid(p) | Settlement::Failed(p)) = &settled
+    {
+        let noted = async {
+            let mut conn = crate::store::conn(&app.pool).await?;
+            crate::store::replica::note_write_for_officer(&mut conn, p.officer_id).await
+        }
+        .await;
+        if let Err(e) = noted {
+            tracing::warn!(error = %e.describe(), "could not note the payment for read-your-writes");
+        }
+    }
     match settled {
         Ok(Settlement::Paid(p)) => Redirect::to(&format!(
             "{base}{sep}status={}&paymentId={}&requestId={}&referenceId={}",

@@ -75,3 +75,17 @@ pub async fn note_write(conn: &mut AsyncPgConnection, user: Uuid) -> AppResult<(
         .await?;
     Ok(())
 }
+
+/// As [`note_write`], for the account of `officer` (a write made for it by the bank's
+/// callback).
+pub async fn note_write_for_officer(conn: &mut AsyncPgConnection, officer: Uuid) -> AppResult<()> {
+    diesel::sql_query(
+        "INSERT INTO recent_writes (user_id, written_at) \
+         SELECT user_id, now() FROM officers WHERE id = $1 \
+         ON CONFLICT (user_id) DO UPDATE SET written_at = excluded.written_at",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(officer)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
