@@ -61,7 +61,7 @@ struct Remote {
     cut: Arc<Mutex<Vec<String>>>,
     /// Calls refused while no server listened.
     refused: Arc<AtomicUsize>,
-    /// The phase of the test calls are made in (tests number them as they like).
+    /// The phase of the test in which calls are made (tests number them as they like).
     phase: Arc<AtomicUsize>,
     /// Every GraphQL answer: the phase, its HTTP status, its `extensions.code` (`ok` without
     /// an error) and whether the error's `messageFa` is Persian.
@@ -137,6 +137,8 @@ impl Remote {
 
     async fn answer(&self, what: &str, req: reqwest::RequestBuilder) -> Result<Value, CallError> {
         let sent = Instant::now();
+        // The phase the call was made in (its answer may come in the next one).
+        let phase = self.phase.load(Ordering::SeqCst);
         let resp = req
             .send()
             .await
@@ -158,7 +160,7 @@ impl Remote {
             })
             .to_string();
         let outcome = Outcome {
-            phase: self.phase.load(Ordering::SeqCst),
+            phase,
             status,
             code,
             persian: persian(
@@ -907,6 +909,19 @@ async fn postgresql_restarted_under_load_the_server_recovers_by_itself() {
         readyz_becomes(&remote, 503, Duration::from_secs(10)).await,
         "/readyz answers 503 while the database is down"
     );
+    // an upload (whose account is checked before its body is read) is refused with 503,
+    let upload = remote
+        .upload(&writer, &draft, "OTHER", PDF)
+        .await
+        .expect("an answer to the upload");
+    assert_eq!(error_code(&upload), "UNAVAILABLE", "{upload}");
+    let refused_with_503 = remote
+        .outcomes
+        .lock()
+        .expect("outcomes")
+        .iter()
+        .any(|o| o.status == 503 && o.code == "UNAVAILABLE" && o.persian);
+    assert!(refused_with_503, "the upload is answered with HTTP 503");
     let remaining = Duration::from_secs(2).saturating_sub(stopped.elapsed());
     tokio::time::sleep(remaining).await;
     cluster.start_again().await;
@@ -935,11 +950,15 @@ async fn postgresql_restarted_under_load_the_server_recovers_by_itself() {
             .filter(|o| o.phase == phase && o.code == code)
             .count()
     };
-    // Every answer is a result or UNAVAILABLE — never INTERNAL, never an empty or HTML
-    // body — with HTTP 200 and a Persian message.
+    // Every answer is a result or UNAVAILABLE with a Persian message — never INTERNAL,
+    // never an empty or HTML body — with HTTP 200 (503 for the refused upload).
     let odd: Vec<&Outcome> = outcomes
         .iter()
-        .filter(|o| !(o.code == "ok" || (o.code == "UNAVAILABLE" && o.persian)) || o.status != 200)
+        .filter(|o| match o.code.as_str() {
+            "ok" => o.status != 200,
+            "UNAVAILABLE" => !o.persian || !(o.status == 200 || o.status == 503),
+            _ => true,
+        })
         .collect();
     assert!(odd.is_empty(), "unexpected answers: {odd:?}");
     assert!(
