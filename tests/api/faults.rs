@@ -1100,6 +1100,15 @@ async fn an_unwritable_document_store_refuses_the_upload_and_keeps_nothing() {
             .map(|p| swap_root(p, &docs, &aside))
             .collect::<Vec<_>>()
     );
+    // A download meanwhile says so, with 503 rather than a server error,
+    let link = app.url(
+        first["data"]["attachDocument"]["downloadUrl"]
+            .as_str()
+            .expect("downloadUrl"),
+    );
+    let download = app.client.get(&link).send().await.expect("download");
+    assert_eq!(download.status(), 503);
+    assert!(download.headers().contains_key("retry-after"));
     let track = app
         .gql_as(
             &o.token,
@@ -1133,8 +1142,14 @@ async fn an_unwritable_document_store_refuses_the_upload_and_keeps_nothing() {
         })
         .expect("the new document's file");
     assert_eq!(std::fs::read(stored).expect("read"), PNG);
+    // and the earlier document downloads again.
+    let download = app.client.get(&link).send().await.expect("download");
+    assert_eq!(download.status(), 200);
+    assert_eq!(download.bytes().await.expect("bytes").as_ref(), PDF);
     println!(
-        "document store unwritable: refused with UNAVAILABLE, 0 rows/files/events left; the next upload stored whole"
+        "document store unwritable: the upload refused with UNAVAILABLE, 0 rows, events or \
+         files left, a download answered 503; once back, the next upload stored whole and the \
+         download served"
     );
     let _ = std::fs::remove_dir_all(&docs);
 }
