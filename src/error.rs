@@ -27,6 +27,9 @@ pub enum ErrorCode {
     RateLimited,
     /// The payment gateway refused or could not be reached.
     PaymentFailed,
+    /// A service the server depends on (the database, the document store) cannot be
+    /// reached or written at the moment; the request may be retried.
+    Unavailable,
     /// Something unexpected failed on the server.
     Internal,
 }
@@ -44,6 +47,7 @@ impl ErrorCode {
             Self::NotQualified => "NOT_QUALIFIED",
             Self::RateLimited => "RATE_LIMITED",
             Self::PaymentFailed => "PAYMENT_FAILED",
+            Self::Unavailable => "UNAVAILABLE",
             Self::Internal => "INTERNAL",
         }
     }
@@ -64,7 +68,7 @@ pub struct AppError {
     pub retry_after_secs: Option<i64>,
     /// More structured details, merged into `extensions` (e.g. `missing`).
     pub details: Option<Box<serde_json::Value>>,
-    /// The hidden cause of an `INTERNAL` error (logged, never shown).
+    /// The hidden cause of an `INTERNAL` or `UNAVAILABLE` error (logged, never shown).
     pub source: Option<anyhow::Error>,
 }
 
@@ -142,6 +146,30 @@ impl AppError {
         e
     }
 
+    /// `UNAVAILABLE`: the database cannot be reached (lost connection, server restarting,
+    /// no connection to be had in time), keeping the cause for the log.
+    pub fn database_unavailable(source: impl Into<anyhow::Error>) -> Self {
+        let mut e = Self::new(
+            ErrorCode::Unavailable,
+            "the database cannot be reached at the moment; try again shortly",
+            "پایگاه داده در حال حاضر در دسترس نیست؛ کمی بعد دوباره تلاش کنید",
+        );
+        e.source = Some(source.into());
+        e
+    }
+
+    /// `UNAVAILABLE`: the document store cannot be written or read at the moment, keeping the
+    /// cause for the log.
+    pub fn storage_unavailable(source: impl Into<anyhow::Error>) -> Self {
+        let mut e = Self::new(
+            ErrorCode::Unavailable,
+            "the document store cannot be used at the moment; nothing was kept, try again later",
+            "ذخیره‌سازی مدارک در حال حاضر ممکن نیست؛ چیزی ثبت نشد، کمی بعد دوباره تلاش کنید",
+        );
+        e.source = Some(source.into());
+        e
+    }
+
     /// `INTERNAL`, keeping the cause for the log.
     pub fn internal(source: impl Into<anyhow::Error>) -> Self {
         let mut e = Self::new(
@@ -177,25 +205,61 @@ impl From<crate::domain::normalize::FieldError> for async_graphql::Error {
     }
 }
 
+/// The messages PostgreSQL gives a session it ends because the server stops or restarts
+/// (SQLSTATE 57P01 `admin_shutdown`, 57P02 `crash_shutdown`, 57P03 `cannot_connect_now`).
+/// diesel reports these as `DatabaseErrorKind::Unknown` and does not expose the SQLSTATE, so
+/// the (English, server-side) message is all there is to recognise them by.
+const SHUTDOWN_MESSAGES: [&str; 4] = [
+    "terminating connection due to administrator command",
+    "terminating connection because of crash of another server process",
+    "the database system is shutting down",
+    "the database system is starting up",
+];
+
+/// Whether a database error means the connection to PostgreSQL is lost (closed, could not
+/// be used, ended by a server shutdown), as opposed to an error of the statement itself.
+pub fn is_connection_lost(e: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind, Error};
+    match e {
+        Error::DatabaseError(
+            DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+            _,
+        ) => true,
+        Error::DatabaseError(DatabaseErrorKind::Unknown, info) => {
+            SHUTDOWN_MESSAGES.iter().any(|m| info.message().contains(m))
+        }
+        // A transaction whose connection broke could not be rolled back.
+        Error::BrokenTransactionManager => true,
+        _ => false,
+    }
+}
+
 impl From<diesel::result::Error> for AppError {
     fn from(e: diesel::result::Error) -> Self {
         match e {
             diesel::result::Error::NotFound => Self::not_found(),
+            other if is_connection_lost(&other) => Self::database_unavailable(other),
             other => Self::internal(other),
         }
     }
 }
 
 impl From<diesel_async::pooled_connection::deadpool::PoolError> for AppError {
+    /// No connection could be had: the database cannot be reached, or every connection is
+    /// busy past the wait limit. Either way a retry may succeed.
     fn from(e: diesel_async::pooled_connection::deadpool::PoolError) -> Self {
-        Self::internal(anyhow::anyhow!("database pool: {e}"))
+        Self::database_unavailable(anyhow::anyhow!("database pool: {e}"))
     }
 }
 
 impl From<AppError> for async_graphql::Error {
     fn from(e: AppError) -> Self {
         if let Some(source) = &e.source {
-            tracing::error!(error = ?source, "internal error");
+            if e.code == ErrorCode::Unavailable {
+                tracing::warn!(error = %format!("{source:#}"), "a dependency is unavailable");
+            } else {
+                tracing::error!(error = ?source, "internal error");
+            }
         }
         async_graphql::Error::new(e.message.clone()).extend_with(|_, ext| {
             ext.set("code", e.code.as_str());
@@ -225,5 +289,57 @@ impl AppError {
     pub fn with_fa(mut self, message_fa: impl Into<String>) -> Self {
         self.message_fa = message_fa.into();
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use diesel::result::{DatabaseErrorKind, Error};
+
+    fn db_error(kind: DatabaseErrorKind, message: &str) -> Error {
+        Error::DatabaseError(kind, Box::new(message.to_string()))
+    }
+
+    #[test]
+    fn a_lost_database_is_unavailable_not_internal() {
+        for e in [
+            db_error(DatabaseErrorKind::UnableToSendCommand, "connection closed"),
+            db_error(DatabaseErrorKind::ClosedConnection, "closed"),
+            db_error(
+                DatabaseErrorKind::Unknown,
+                "terminating connection due to administrator command",
+            ),
+            db_error(
+                DatabaseErrorKind::Unknown,
+                "the database system is shutting down",
+            ),
+            Error::BrokenTransactionManager,
+        ] {
+            let app = AppError::from(e);
+            assert_eq!(app.code, ErrorCode::Unavailable, "{}", app.describe());
+            assert!(app.message_fa.contains("پایگاه داده"));
+        }
+    }
+
+    #[test]
+    fn other_database_errors_stay_what_they_were() {
+        assert_eq!(AppError::from(Error::NotFound).code, ErrorCode::NotFound);
+        for e in [
+            db_error(DatabaseErrorKind::Unknown, "invalid input syntax"),
+            db_error(DatabaseErrorKind::UniqueViolation, "duplicate key"),
+            Error::RollbackTransaction,
+        ] {
+            assert_eq!(AppError::from(e).code, ErrorCode::Internal);
+        }
+    }
+
+    #[test]
+    fn unavailable_keeps_its_cause_hidden() {
+        let e = AppError::storage_unavailable(anyhow::anyhow!("/srv/docs: Not a directory"));
+        assert_eq!(e.code.as_str(), "UNAVAILABLE");
+        assert!(!e.message.contains("/srv"));
+        assert!(!e.message_fa.contains("/srv"));
+        assert!(e.describe().contains("Not a directory"));
     }
 }

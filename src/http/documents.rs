@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use super::AppState;
 use crate::auth::Authentication;
-use crate::error::ErrorCode;
+use crate::error::{AppError, AppResult, ErrorCode};
 use crate::integrations::storage;
 use crate::policy::{self, Object};
 use crate::store::{self, qualification as q};
@@ -83,8 +83,19 @@ async fn handle(
     match serve(&state, id, user_id, session, kind).await {
         Ok(Some(resp)) => resp,
         Ok(None) => not_found(),
+        // The database or the document store cannot be used now: the link works again
+        // once they are back (for as long as it is valid).
+        Err(e) if e.code == ErrorCode::Unavailable => {
+            tracing::warn!(error = %e.describe(), "download unavailable");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                [(header::RETRY_AFTER, "5")],
+                "temporarily unavailable: try again shortly",
+            )
+                .into_response()
+        }
         Err(e) => {
-            tracing::error!(error = %e, "download failed");
+            tracing::error!(error = %e.describe(), "download failed");
             (StatusCode::INTERNAL_SERVER_ERROR, "internal server error").into_response()
         }
     }
@@ -97,7 +108,7 @@ async fn find(
     user_id: Uuid,
     session: Uuid,
     kind: Kind,
-) -> Result<Option<(String, String, String)>, crate::error::AppError> {
+) -> AppResult<Option<(String, String, String)>> {
     // The account and session as they are now: a disabled account or an ended session
     // gets nothing.
     let caller = match accounts::signed_in(conn, user_id, session).await {
@@ -122,18 +133,26 @@ async fn serve(
     user_id: Uuid,
     session: Uuid,
     kind: Kind,
-) -> anyhow::Result<Option<Response>> {
-    let mut conn = store::conn(&state.app.pool)
-        .await
-        .map_err(|e| anyhow::anyhow!(e.describe()))?;
-    let found = find(&mut conn, id, user_id, session, kind)
-        .await
-        .map_err(|e| anyhow::anyhow!(e.describe()))?;
+) -> AppResult<Option<Response>> {
+    let mut conn = store::conn(&state.app.pool).await?;
+    let found = find(&mut conn, id, user_id, session, kind).await?;
     drop(conn);
     let Some((storage_key, content_type, file_name)) = found else {
         return Ok(None);
     };
-    let bytes = state.app.documents.get(&storage_key).await?;
+    let bytes = match state.app.documents.get(&storage_key).await {
+        Ok(bytes) => bytes,
+        // Recorded but not stored: lost, not a passing trouble.
+        Err(e)
+            if matches!(
+                e.downcast_ref::<object_store::Error>(),
+                Some(object_store::Error::NotFound { .. })
+            ) =>
+        {
+            return Err(AppError::internal(e));
+        }
+        Err(e) => return Err(AppError::storage_unavailable(e)),
+    };
     let headers = [
         (header::CONTENT_TYPE, content_type),
         (

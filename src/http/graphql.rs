@@ -117,7 +117,12 @@ pub async fn graphql_handler(
         // before a byte of the body is read, and the files then stream to temporary files
         // (never the whole request in memory).
         if let Err(e) = upload_allowed(&state, &authentication).await {
-            return refuse_with(StatusCode::UNAUTHORIZED, &e);
+            let status = if e.code == ErrorCode::Unavailable {
+                StatusCode::SERVICE_UNAVAILABLE
+            } else {
+                StatusCode::UNAUTHORIZED
+            };
+            return refuse_with(status, &e);
         }
         let limit = cfg.max_upload_request_bytes;
         let stream = Body::new(http_body_util::Limited::new(body, limit)).into_data_stream();

@@ -126,7 +126,24 @@ impl PrivateCluster {
             "Starting the private PostgreSQL cluster in {} on 127.0.0.1:{port}",
             dir.display()
         );
-        let mut pg_ctl = server_command(&bin.join("pg_ctl"), as_root);
+        let cluster = Self {
+            dir: dir.to_path_buf(),
+            bin,
+            port,
+        };
+        cluster.pg_ctl_start(as_root)?;
+        Ok(cluster)
+    }
+
+    /// Starts the cluster again after [`PrivateCluster::stop`], on the same port (so the
+    /// URLs handed out before stay valid).
+    pub fn start_again(&self) -> anyhow::Result<()> {
+        self.pg_ctl_start(is_root())
+    }
+
+    fn pg_ctl_start(&self, as_root: bool) -> anyhow::Result<()> {
+        let dir = &self.dir;
+        let mut pg_ctl = server_command(&self.bin.join("pg_ctl"), as_root);
         pg_ctl
             .arg("-D")
             .arg(dir)
@@ -134,7 +151,8 @@ impl PrivateCluster {
             .arg(dir.join("server.log"))
             .args(["-w", "-t", "60", "-o"])
             .arg(format!(
-                "-c listen_addresses=127.0.0.1 -p {port} -k {}",
+                "-c listen_addresses=127.0.0.1 -p {} -k {}",
+                self.port,
                 dir.display()
             ))
             .arg("start");
@@ -143,11 +161,6 @@ impl PrivateCluster {
                 "pg_ctl start failed; see {}",
                 dir.join("server.log").display()
             )
-        })?;
-        Ok(Self {
-            dir: dir.to_path_buf(),
-            bin,
-            port,
         })
     }
 

@@ -53,10 +53,13 @@ impl Documents<'_> {
             )
         })?;
         let doc = new_document(&req, &caller, kind, file_name, content_type, &content);
-        self.store
-            .put(&doc.storage_key, Bytes::from(content))
-            .await
-            .map_err(AppError::internal)?;
+        // A store that cannot be written (full, read-only, gone, a bucket down) is not a bug
+        // of ours: the caller is told to retry, and nothing was recorded.
+        if let Err(e) = self.store.put(&doc.storage_key, Bytes::from(content)).await {
+            // Whatever a failed write may have left under the key.
+            let _ = self.store.delete(&doc.storage_key).await;
+            return Err(AppError::storage_unavailable(e));
+        }
         let mut conn = store::conn(self.pool).await?;
         if let Err(e) = wf::attach(&mut conn, caller, doc.clone(), self.max_count).await {
             // The request changed meanwhile: do not keep an orphan file.

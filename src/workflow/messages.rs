@@ -95,7 +95,7 @@ impl Messages<'_> {
                 .await
             {
                 self.delete(&files).await;
-                return Err(AppError::internal(e));
+                return Err(AppError::storage_unavailable(e));
             }
         }
         let message = Message {
