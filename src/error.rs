@@ -28,7 +28,9 @@ pub enum ErrorCode {
     /// The payment gateway refused or could not be reached.
     PaymentFailed,
     /// A service the server depends on (the database, the document store) cannot be
-    /// reached or written at the moment; the request may be retried.
+    /// reached or written at the moment; the request may be retried. The set of codes is
+    /// closed (DESIGN §3), so it goes out as `INTERNAL` with `extensions.retryable: true` and
+    /// `extensions.retryAfterSeconds`.
     Unavailable,
     /// Something unexpected failed on the server.
     Internal,
@@ -47,7 +49,7 @@ impl ErrorCode {
             Self::NotQualified => "NOT_QUALIFIED",
             Self::RateLimited => "RATE_LIMITED",
             Self::PaymentFailed => "PAYMENT_FAILED",
-            Self::Unavailable => "UNAVAILABLE",
+            Self::Unavailable => "INTERNAL",
             Self::Internal => "INTERNAL",
         }
     }
@@ -146,26 +148,28 @@ impl AppError {
         e
     }
 
-    /// `UNAVAILABLE`: the database cannot be reached (lost connection, server restarting,
-    /// no connection to be had in time), keeping the cause for the log.
+    /// Unavailable (`INTERNAL`, retryable): the database cannot be reached (lost connection,
+    /// server restarting, no connection to be had in time), keeping the cause for the log.
     pub fn database_unavailable(source: impl Into<anyhow::Error>) -> Self {
         let mut e = Self::new(
             ErrorCode::Unavailable,
             "the database cannot be reached at the moment; try again shortly",
             "پایگاه داده در حال حاضر در دسترس نیست؛ کمی بعد دوباره تلاش کنید",
         );
+        e.retry_after_secs = Some(2);
         e.source = Some(source.into());
         e
     }
 
-    /// `UNAVAILABLE`: the document store cannot be written or read at the moment, keeping the
-    /// cause for the log.
+    /// Unavailable (`INTERNAL`, retryable): the document store cannot be written or read at
+    /// the moment, keeping the cause for the log.
     pub fn storage_unavailable(source: impl Into<anyhow::Error>) -> Self {
         let mut e = Self::new(
             ErrorCode::Unavailable,
             "the document store cannot be used at the moment; nothing was kept, try again later",
             "ذخیره‌سازی مدارک در حال حاضر ممکن نیست؛ چیزی ثبت نشد، کمی بعد دوباره تلاش کنید",
         );
+        e.retry_after_secs = Some(30);
         e.source = Some(source.into());
         e
     }
@@ -270,6 +274,9 @@ impl From<AppError> for async_graphql::Error {
             if let Some(secs) = e.retry_after_secs {
                 ext.set("retryAfterSeconds", secs);
             }
+            if e.code == ErrorCode::Unavailable {
+                ext.set("retryable", true);
+            }
             if let Some(serde_json::Value::Object(details)) = e.details.as_deref() {
                 for (k, v) in details {
                     if let Ok(v) = async_graphql::Value::from_json(v.clone()) {
@@ -337,7 +344,9 @@ mod tests {
     #[test]
     fn unavailable_keeps_its_cause_hidden() {
         let e = AppError::storage_unavailable(anyhow::anyhow!("/srv/docs: Not a directory"));
-        assert_eq!(e.code.as_str(), "UNAVAILABLE");
+        // The closed set of codes (DESIGN §3): INTERNAL, marked retryable.
+        assert_eq!(e.code.as_str(), "INTERNAL");
+        assert!(e.retry_after_secs.is_some());
         assert!(!e.message.contains("/srv"));
         assert!(!e.message_fa.contains("/srv"));
         assert!(e.describe().contains("Not a directory"));

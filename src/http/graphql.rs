@@ -29,14 +29,18 @@ const MAX_FILES_PER_REQUEST: usize = 10;
 
 /// A refusal before execution with the code and messages of `e`.
 fn refuse_with(status: StatusCode, e: &AppError) -> Response {
+    let mut extensions = serde_json::json!({
+        "code": e.code.as_str(),
+        "messageFa": e.message_fa,
+    });
+    if e.code == ErrorCode::Unavailable {
+        extensions["retryable"] = true.into();
+    }
+    if let Some(secs) = e.retry_after_secs {
+        extensions["retryAfterSeconds"] = secs.into();
+    }
     let body = serde_json::json!({
-        "errors": [{
-            "message": e.message,
-            "extensions": {
-                "code": e.code.as_str(),
-                "messageFa": e.message_fa,
-            }
-        }]
+        "errors": [{ "message": e.message, "extensions": extensions }]
     });
     (status, axum::Json(body)).into_response()
 }

@@ -540,6 +540,16 @@ pub fn assert_refused(resp: &Value, code: &str) {
     );
 }
 
+/// Asserts a refusal because a dependency (the database, the document store) is
+/// unavailable: `INTERNAL` (the closed set of codes), marked `retryable` with a
+/// `retryAfterSeconds`, and a Persian message.
+pub fn assert_unavailable(resp: &Value) {
+    assert_refused(resp, "INTERNAL");
+    let ext = &resp["errors"][0]["extensions"];
+    assert_eq!(ext["retryable"], true, "{resp}");
+    assert!(ext["retryAfterSeconds"].as_u64().is_some(), "{resp}");
+}
+
 /// A GraphQL-over-WebSocket client (`graphql-transport-ws`), for tests.
 pub struct WsClient {
     socket: tokio_tungstenite::WebSocketStream<

@@ -218,7 +218,7 @@ async fn a_database_that_goes_away_and_comes_back() {
     assert_eq!(ready.status(), 503);
     let resp = app.gql_as(&token, me, json!({})).await;
     // Not a fault of the server: a code a client can retry on, with nothing of the cause.
-    assert_refused(&resp, "UNAVAILABLE");
+    assert_unavailable(&resp);
     let text = resp.to_string();
     assert!(
         resp["errors"][0]["message"]
