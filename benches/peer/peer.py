@@ -110,18 +110,34 @@ def cmd_tokens(a):
         " ORDER BY o.id LIMIT 1)",
     )
     now = int(time.time())
+    # The server accepts a token only while its session is open: one session row per token,
+    # as `login` would have written.
+    sessions = []
     for path, chosen in ((a.out, rows), (a.edge_out, [r for r in edge if len(r) == 3])):
         with open(path, "w") as f:
             for user_id, role, officer_id in chosen:
+                sid = str(uuid.uuid4())
+                sessions.append((sid, user_id))
                 claims = {
                     "sub": user_id,
                     "role": role,
-                    "sid": str(uuid.uuid4()),
+                    "sid": sid,
                     "iat": now,
                     "exp": now + a.ttl,
                     "iss": ISSUER,
                 }
                 f.write(f"{mint(secret, claims)}\t{user_id}\t{officer_id}\n")
+    for i in range(0, len(sessions), 500):
+        values = ", ".join(
+            f"('{sid}'::uuid, '{sid}'::uuid, '{user_id}'::uuid, "
+            f"decode(md5(random()::text), 'hex'), now() + interval '{int(a.ttl)} seconds')"
+            for sid, user_id in sessions[i:i + 500]
+        )
+        psql(
+            a.db_url,
+            "INSERT INTO sessions (id, family_id, user_id, token_hash, expires_at) "
+            f"VALUES {values}",
+        )
     print(f"minted {len(rows)} officer tokens (valid {a.ttl} s) into {a.out}, and {len(edge)} "
           f"of officers with many, no or draft requests into {a.edge_out}")
 
