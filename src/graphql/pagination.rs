@@ -17,6 +17,8 @@ pub struct Page {
     pub first: i64,
     /// Position to continue after.
     pub after: Option<(DateTime<Utc>, Uuid)>,
+    /// Whether the query asks for `totalCount` (a count is a statement of its own).
+    pub with_total: bool,
 }
 
 impl Page {
@@ -34,7 +36,20 @@ impl Page {
         Ok(Self {
             first: i64::from(first),
             after,
+            with_total: true,
         })
+    }
+
+    /// As [`Page::from_args`], counting the whole list only when the query selects the
+    /// connection's `totalCount`.
+    pub fn for_field(
+        ctx: &async_graphql::Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> AppResult<Self> {
+        let mut page = Self::from_args(first, after)?;
+        page.with_total = ctx.look_ahead().field("totalCount").exists();
+        Ok(page)
     }
 }
 

@@ -88,6 +88,23 @@ fn request_id(id: &ID) -> AppResult<Uuid> {
     id.parse().map_err(|_| AppError::not_found())
 }
 
+/// Gives the request loaders the universities read with a page (so that
+/// `university { … }` costs no statement of its own), and the requests.
+async fn with_universities(
+    ctx: &Context<'_>,
+    rows: Vec<(q::Request, Option<crate::store::reference::University>)>,
+) -> Vec<q::Request> {
+    let loaders = ctx.data_unchecked::<crate::graphql::loaders::Loaders>();
+    loaders
+        .feed_many(
+            rows.iter()
+                .filter_map(|(_, u)| u.clone())
+                .map(|u| (crate::graphql::loaders::UniversityId(u.id), u)),
+        )
+        .await;
+    rows.into_iter().map(|(r, _)| r).collect()
+}
+
 /// Queries of requests.
 #[derive(Default)]
 pub struct QualificationQuery;
@@ -118,15 +135,23 @@ impl QualificationQuery {
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<RequestConnection> {
-        let page = Page::from_args(first, after)?;
+        let page = Page::for_field(ctx, first, after)?;
         let caller = caller(ctx).await?;
         let officer = caller.officer_id.ok_or_else(AppError::not_found)?;
         let mut conn = crate::graphql::context::read_conn(ctx).await?;
-        let (rows, total) =
-            q::list_for_officer(&mut conn, officer, page.after, page.first + 1).await?;
+        let (rows, total) = q::list_for_officer(
+            &mut conn,
+            officer,
+            page.after,
+            page.first + 1,
+            page.with_total,
+        )
+        .await?;
+        drop(conn);
+        let rows = with_universities(ctx, rows).await;
         Ok(connection(
             rows,
-            total,
+            total.unwrap_or_default(),
             &page,
             |r| encode(r.created_at, r.id),
             QualificationRequest,
@@ -145,7 +170,7 @@ impl QualificationQuery {
         after: Option<String>,
         overdue_only: Option<bool>,
     ) -> Result<RequestConnection> {
-        let page = Page::from_args(first, after)?;
+        let page = Page::for_field(ctx, first, after)?;
         let caller = caller(ctx).await?;
         let university = caller.university_id.ok_or_else(AppError::forbidden)?;
         let mut statuses: Vec<Status> = match status.as_deref() {
@@ -167,11 +192,14 @@ impl QualificationQuery {
             waiting_before,
             page.after,
             page.first + 1,
+            page.with_total,
         )
         .await?;
+        drop(conn);
+        let rows = with_universities(ctx, rows).await;
         Ok(connection(
             rows,
-            total,
+            total.unwrap_or_default(),
             &page,
             |r| encode(r.submitted_at.unwrap_or(r.created_at), r.id),
             QualificationRequest,

@@ -6,9 +6,10 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use super::events::{self, Event, NewEvent};
+use super::reference::University;
 use super::schema::{
     deficiencies, degree_levels, documents, events as ev, fields_of_study,
-    qualification_requests as qr, required_document_kinds, review_fees,
+    qualification_requests as qr, required_document_kinds, review_fees, universities,
 };
 use super::transition::Stateful;
 use crate::domain::officer::{DegreeLevel, DocumentKind, Gender};
@@ -263,10 +264,12 @@ pub async fn list_for_officer(
     officer_id: Uuid,
     after: Option<(DateTime<Utc>, Uuid)>,
     limit: i64,
-) -> AppResult<(Vec<Request>, i64)> {
+    with_total: bool,
+) -> AppResult<RequestPage> {
     let mut q = qr::table
+        .left_join(universities::table.on(universities::id.nullable().eq(qr::university_id)))
         .filter(qr::officer_id.eq(officer_id))
-        .select(Request::as_select())
+        .select((Request::as_select(), Option::<University>::as_select()))
         .order((qr::created_at.desc(), qr::id.desc()))
         .limit(limit)
         .into_boxed();
@@ -278,13 +281,23 @@ pub async fn list_for_officer(
         );
     }
     let rows = q.load(conn).await?;
-    let total = qr::table
-        .filter(qr::officer_id.eq(officer_id))
-        .count()
-        .get_result(conn)
-        .await?;
+    let total = if with_total {
+        Some(
+            qr::table
+                .filter(qr::officer_id.eq(officer_id))
+                .count()
+                .get_result(conn)
+                .await?,
+        )
+    } else {
+        None
+    };
     Ok((rows, total))
 }
+
+/// A page of requests, each with the university it is routed to (read in the same
+/// statement, for the loaders), and the total when it was asked for.
+pub type RequestPage = (Vec<(Request, Option<University>)>, Option<i64>);
 
 /// A university's cartable: routed requests with the given statuses, oldest submission
 /// first, after a keyset cursor; and their total. The default set of statuses is written
@@ -296,7 +309,8 @@ pub async fn review_queue(
     waiting_before: Option<DateTime<Utc>>,
     after: Option<(DateTime<Utc>, Uuid)>,
     limit: i64,
-) -> AppResult<(Vec<Request>, i64)> {
+    with_total: bool,
+) -> AppResult<RequestPage> {
     let waiting = {
         let mut s = statuses.to_vec();
         s.sort_unstable();
@@ -305,24 +319,35 @@ pub async fn review_queue(
         w.sort_unstable();
         s == w
     };
-    let status_filter = || -> Box<dyn BoxableExpression<qr::table, diesel::pg::Pg, SqlType = diesel::sql_types::Bool>> {
-        if waiting {
-            let list: Vec<String> = WAITING.iter().map(|s| format!("'{}'", s.as_str())).collect();
-            Box::new(diesel::dsl::sql::<diesel::sql_types::Bool>(&format!(
-                "qualification_requests.status IN ({})",
-                list.join(", ")
-            )))
-        } else {
-            Box::new(qr::status.eq_any(statuses.to_vec()))
-        }
-    };
+    // The default set as a literal (the partial index's predicate), any other with `IN`.
+    let literal = waiting.then(|| {
+        let list: Vec<String> = WAITING
+            .iter()
+            .map(|s| format!("'{}'", s.as_str()))
+            .collect();
+        format!("qualification_requests.status IN ({})", list.join(", "))
+    });
     let mut q = qr::table
+        .left_join(universities::table.on(universities::id.nullable().eq(qr::university_id)))
         .filter(qr::university_id.eq(university_id))
-        .filter(status_filter())
-        .select(Request::as_select())
+        .select((Request::as_select(), Option::<University>::as_select()))
         .order((qr::submitted_at.asc(), qr::id.asc()))
         .limit(limit)
         .into_boxed();
+    let mut count = qr::table
+        .filter(qr::university_id.eq(university_id))
+        .count()
+        .into_boxed();
+    match &literal {
+        Some(sql) => {
+            q = q.filter(diesel::dsl::sql::<diesel::sql_types::Bool>(sql));
+            count = count.filter(diesel::dsl::sql::<diesel::sql_types::Bool>(sql));
+        }
+        None => {
+            q = q.filter(qr::status.eq_any(statuses.to_vec()));
+            count = count.filter(qr::status.eq_any(statuses.to_vec()));
+        }
+    }
     if let Some((t, id)) = after {
         q = q.filter(
             qr::submitted_at
@@ -330,18 +355,17 @@ pub async fn review_queue(
                 .or(qr::submitted_at.eq(t).and(qr::id.gt(id))),
         );
     }
-    let mut count = qr::table
-        .filter(qr::university_id.eq(university_id))
-        .filter(status_filter())
-        .count()
-        .into_boxed();
     // Overdue only: arrived on the reviewer's side before the cutoff.
     if let Some(cutoff) = waiting_before {
         q = q.filter(qr::waiting_since.lt(cutoff));
         count = count.filter(qr::waiting_since.lt(cutoff));
     }
     let rows = q.load(conn).await?;
-    let total = count.get_result(conn).await?;
+    let total = if with_total {
+        Some(count.get_result(conn).await?)
+    } else {
+        None
+    };
     Ok((rows, total))
 }
 

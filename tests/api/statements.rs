@@ -372,3 +372,47 @@ fn the_walk_reaches_nested_lists() {
     }
     let _: Value = json!(sel);
 }
+
+/// The officer's cartable (the query of `benches/peer`): the caller, one page with its
+/// universities; no count unless `totalCount` is asked for, no statement per university.
+#[tokio::test]
+async fn the_officers_cartable_costs_two_statements() {
+    let app = TestApp::spawn().await;
+    let o = app.register_officer().await;
+    let reviewer = app.reviewer_of(TEHRAN_UNIVERSITY).await;
+    let id = crate::qualification::submitted_request(&app, &o, TEHRAN_CITY).await;
+    app.gql_as(
+        &reviewer,
+        "mutation($id: ID!) { claimQualificationRequest(id: $id) { id } }",
+        json!({ "id": id }),
+    )
+    .await;
+    let cartable = "{ me { officer { firstName lastName } } myQualificationRequests(first: 10) { edges { node { id kind status submittedAt feeRials university { id name } } } } }";
+    let count = |query: &'static str| {
+        let app = &app;
+        let token = o.token.clone();
+        async move {
+            let before = app.app.queries.load(Ordering::SeqCst);
+            let resp = app.gql_as(&token, query, json!({})).await;
+            assert!(resp["errors"].is_null(), "{resp}");
+            (app.app.queries.load(Ordering::SeqCst) - before, resp)
+        }
+    };
+    let (n, resp) = count(cartable).await;
+    let node = &resp["data"]["myQualificationRequests"]["edges"][0]["node"];
+    assert_eq!(node["status"], "UNDER_REVIEW", "{resp}");
+    assert_eq!(
+        node["university"]["id"],
+        TEHRAN_UNIVERSITY.to_string(),
+        "{resp}"
+    );
+    assert_eq!(resp["data"]["me"]["officer"]["firstName"], "علی", "{resp}");
+    assert_eq!(n, 2, "the caller and the page with its universities");
+    // Asking for the total adds exactly its count.
+    let (n, resp) = count("{ myQualificationRequests(first: 10) { totalCount edges { node { id university { id } } } } }").await;
+    assert_eq!(
+        resp["data"]["myQualificationRequests"]["totalCount"], 1,
+        "{resp}"
+    );
+    assert_eq!(n, 3, "the caller, the page and the count");
+}
