@@ -29,6 +29,8 @@ pub struct App {
     pub replica: Option<Arc<crate::replica::Replica>>,
     /// Access-token keys.
     pub tokens: TokenKeys,
+    /// Signed-in callers kept between requests.
+    pub callers: crate::callers::CallerCache,
     /// Statements run through the pool so far.
     pub queries: Arc<AtomicU64>,
     /// Where uploaded documents are kept.
@@ -155,10 +157,14 @@ impl App {
                 }
             }
         };
+        let callers = crate::callers::CallerCache::new(std::time::Duration::from_secs(
+            config.caller_cache_secs,
+        ));
         Ok(Arc::new(Self {
             config,
             pool,
             replica,
+            callers,
             tokens,
             queries,
             documents,

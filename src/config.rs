@@ -308,6 +308,12 @@ pub struct Config {
     #[arg(long, env = "SMS_LEASE_SECS", default_value_t = 30)]
     pub sms_lease_secs: i64,
 
+    /// How long a signed-in caller read from the database is kept for the next requests of
+    /// its session, in seconds (0: read it for every request). Any change to the account,
+    /// its sessions or its officer drops it at once on every instance.
+    #[arg(long, env = "CALLER_CACHE_SECS", default_value_t = 30)]
+    pub caller_cache_secs: u64,
+
     /// How long a request's data loaders gather keys before querying them together, in
     /// microseconds.
     #[arg(long, env = "LOADER_BATCH_DELAY_US", default_value_t = 1000)]

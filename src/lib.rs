@@ -9,6 +9,7 @@
 
 pub mod app;
 pub mod auth;
+pub mod callers;
 pub mod cartable;
 pub mod config;
 pub mod demo;

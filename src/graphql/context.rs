@@ -36,7 +36,8 @@ impl RequestAuth {
         self.signed_in.get()
     }
 
-    /// The caller, read from the database once per request; `UNAUTHENTICATED` saying why
+    /// The caller, read from the database once per request (or kept from a recent request
+    /// of the same session, see [`crate::callers`]); `UNAUTHENTICATED` saying why
     /// there is none.
     pub async fn resolve(&self, app: &App) -> AppResult<&SignedIn> {
         self.signed_in
@@ -57,8 +58,14 @@ impl RequestAuth {
                         return Err(AppError::unauthenticated("the access token is invalid"));
                     }
                 };
+                if let Some(kept) = app.callers.get(claims.sub, claims.sid) {
+                    return Ok(kept);
+                }
+                let generation = app.callers.generation();
                 let mut conn = crate::store::conn(&app.pool).await?;
-                accounts::signed_in(&mut conn, claims.sub, claims.sid).await
+                let signed_in = accounts::signed_in(&mut conn, claims.sub, claims.sid).await?;
+                app.callers.put(claims.sid, &signed_in, generation);
+                Ok(signed_in)
             })
             .await
     }

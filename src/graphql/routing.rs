@@ -1,6 +1,7 @@
 //! Read routing: decides, before any resolver runs, whether an operation's reads go to the
 //! read replica, and notes the writes of signed-in callers so that they read their own
-//! writes.
+//! writes. After every mutation it also drops the callers kept by this instance
+//! ([`crate::callers`]).
 //!
 //! The rule: a query whose root fields are all in [`REPLICA_READS`] (lists, the review
 //! queue, the dashboards, reference data, public verification) reads from the replica,
@@ -120,7 +121,14 @@ impl Extension for ReadRoutingExtension {
             ctx.data_opt::<Arc<App>>(),
         );
         let Some(db) = db.filter(|db| db.has_replica()) else {
-            return next.run(ctx, operation_name).await;
+            let resp = next.run(ctx, operation_name).await;
+            if kind.mutation
+                && let Some(app) = app
+            {
+                // Whatever the mutation changed, this instance's next request sees it.
+                app.callers.clear();
+            }
+            return resp;
         };
         if kind.replica_eligible {
             // The caller (read once per request anyway) says when it last wrote.
@@ -138,10 +146,12 @@ impl Extension for ReadRoutingExtension {
         }
         let resp = next.run(ctx, operation_name).await;
         if kind.mutation
-            && let (Some(auth), Some(app)) = (auth, app)
-            && let Some(signed_in) = auth.resolved()
+            && let Some(app) = app
         {
-            note_write(app, signed_in.caller.user_id).await;
+            if let Some(signed_in) = auth.and_then(RequestAuth::resolved) {
+                note_write(app, signed_in.caller.user_id).await;
+            }
+            app.callers.clear();
         }
         resp
     }

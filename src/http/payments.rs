@@ -39,6 +39,8 @@ pub async fn callback(State(state): State<AppState>, Query(q): Query<CallbackQue
         Ok(payments) => payments.callback(&authority, &status).await,
         Err(e) => Err(e),
     };
+    // The officer kept as a caller may have just been qualified.
+    app.callers.clear();
     // The officer's next list read must show what the callback just wrote.
     if app.replica.is_some()
         && let Ok(Settlement::Paid(p) | Settlement::Failed(p)) = &settled

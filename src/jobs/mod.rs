@@ -46,6 +46,21 @@ pub fn start(app: &Arc<App>) -> Jobs {
         app.clone(),
         stop.clone(),
     )));
+    // Callers kept between requests are dropped as their accounts change (any instance).
+    let mut changes = app.hub.account_changes();
+    let (kept, token) = (app.clone(), stop.clone());
+    handles.push(tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                () = token.cancelled() => return,
+                change = changes.recv() => match change {
+                    Ok(user) => kept.callers.drop_user(user),
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => kept.callers.clear(),
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+                },
+            }
+        }
+    }));
     if let Some(replica) = &app.replica {
         handles.push(tokio::spawn(replica::probe_loop(
             app.clone(),

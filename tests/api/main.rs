@@ -8,6 +8,7 @@ mod harness;
 
 mod accounts;
 mod admin;
+mod callers;
 mod cooperation;
 mod drain;
 mod faults;

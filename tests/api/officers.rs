@@ -631,9 +631,20 @@ async fn a_disabled_account_loses_its_rights_at_once() {
     ))
     .await
     .unwrap();
-    // The token is still valid, but the account is read for every request.
+    // The token is still valid, but the account is read from the database: a change made
+    // there directly (not through the API, which drops kept callers before it answers) is
+    // heard on `account_changes`, within milliseconds.
+    let mut refused = None;
+    for _ in 0..100 {
+        let r = app.gql_as(&o.token, "{ me { userCode } }", json!({})).await;
+        if r["errors"].is_array() {
+            refused = Some(r);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
     assert_refused(
-        &app.gql_as(&o.token, "{ me { userCode } }", json!({})).await,
+        &refused.expect("refused once the change is heard"),
         "UNAUTHENTICATED",
     );
     assert_refused(
