@@ -26,6 +26,14 @@ impl RequestAuth {
         }
     }
 
+    /// The user of a valid (signed, unexpired) access token, without reading the database.
+    pub fn user_id(&self) -> Option<uuid::Uuid> {
+        match &self.authentication {
+            Authentication::Token(claims) => Some(claims.sub),
+            _ => None,
+        }
+    }
+
     /// The caller, read from the database once per request; `UNAUTHENTICATED` saying why
     /// there is none.
     pub async fn resolve(&self, app: &App) -> AppResult<&SignedIn> {
