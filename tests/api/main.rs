@@ -10,6 +10,7 @@ mod accounts;
 mod admin;
 mod cooperation;
 mod drain;
+mod fuzz;
 mod legacy;
 mod limits;
 mod matrix;
