@@ -1,6 +1,6 @@
 //! Fuzzing the running server: at least 10,000 GraphQL documents generated from
-//! `schema.graphql` (hypothesis-graphql, a fixed seed) and a suite of malformed requests, as
-//! anonymous and as each role, against the binary run as a process of its own
+//! `schema.graphql` (hypothesis-graphql, a fixed seed; every tenth one again over the
+//! WebSocket) and a suite of malformed requests, as anonymous and as each role, against the binary run as a process of its own
 //! (`tests/fuzz/fuzz.py` does the generating and sending; this test starts the server, signs
 //! the callers in, runs the script and judges its summary).
 //!
@@ -238,11 +238,12 @@ async fn fuzzed_documents_and_malformed_requests_never_break_the_server() {
     .expect("summary JSON");
 
     println!(
-        "fuzz: seed {seed}; {} documents generated, {} sent ({}); {} malformed requests ({}); \
-         statuses {{{}}}; error codes {{{}}}; {:.0} s",
+        "fuzz: seed {seed}; {} documents generated, {} sent ({}), {} of them again over \
+         WebSocket; {} malformed requests ({}); statuses {{{}}}; error codes {{{}}}; {:.0} s",
         summary["documents_generated"],
         summary["documents_sent"],
         histogram(&summary["documents_per_role"]),
+        summary["websocket_documents_sent"],
         summary["malformed_sent"],
         histogram(&summary["malformed_status"]),
         histogram(&summary["status_histogram"]),
@@ -302,5 +303,6 @@ async fn fuzzed_documents_and_malformed_requests_never_break_the_server() {
             "{role}: {sent} documents sent"
         );
     }
+    assert!(summary["websocket_documents_sent"].as_u64().unwrap() as usize >= generated / 10);
     assert!(summary["malformed_sent"].as_u64().unwrap() >= 200);
 }

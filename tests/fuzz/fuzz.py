@@ -5,7 +5,8 @@
    so a run is reproducible): one root field at a time (queries and mutations), whole
    operations of several root fields, and documents with one schema violation. About half of
    the valid ones carry their arguments as variables instead of literals. Each document is
-   sent once, by one of the callers (anonymous and each role, in turn).
+   sent once, by one of the callers (anonymous and each role, in turn); every tenth one is
+   sent again over the WebSocket (graphql-transport-ws), 25 operations per socket.
 2. Sends a suite of malformed requests: bodies that are not JSON, wrong content types and
    methods, GET with query parameters, odd and huge strings (NUL, control characters,
    invalid UTF-8, lone surrogates), deep nesting in the query text and in variables, batch
@@ -79,6 +80,8 @@ class Tally:
         self.failures: list[dict] = []
         self.failure_count = 0
         self.no_response = 0
+        self.ws_documents = 0
+        self.ws_per_role = collections.Counter()
 
     def fail(self, what: str, request: str, status, body: str) -> None:
         with self.lock:
@@ -373,9 +376,9 @@ def send_documents(args, items, tokens, tally: Tally) -> None:
 # Malformed requests
 
 
-def raw_exchange(host: str, port: int, payload: bytes, half_close: bool = True, wait: float = 5.0) -> bytes:
+def raw_exchange(host: str, port: int, payload: bytes, half_close: bool = True, wait: float = 5.0, until=None) -> bytes:
     """Sends raw bytes on a new connection; returns whatever comes back before the server
-    closes or `wait` seconds pass."""
+    closes, `wait` seconds pass or `until(received)` holds."""
     with socket.create_connection((host, port), timeout=wait) as s:
         try:
             s.sendall(payload)
@@ -394,6 +397,8 @@ def raw_exchange(host: str, port: int, payload: bytes, half_close: bool = True, 
             if not data:
                 break
             chunks.append(data)
+            if until is not None and until(b"".join(chunks)):
+                break
         return b"".join(chunks)
 
 
@@ -715,14 +720,63 @@ def ws_frame(opcode: int, payload: bytes, fin: bool = True, mask: bool = True, r
     return head + key + bytes(b ^ key[i % 4] for i, b in enumerate(payload))
 
 
-def ws_session(args, frames: list[bytes]) -> bytes:
+def ws_session(args, frames: list[bytes], operations: int = 0) -> bytes:
+    """A WebSocket on /graphql/ws: the handshake, then `frames` as they are; returns the raw
+    answer once the server closed, `operations` operations ended, or 2 s passed."""
     key = base64.b64encode(os.urandom(16)).decode()
     hello = (
         f"GET /graphql/ws HTTP/1.1\r\nHost: {args.host}:{args.port}\r\nUpgrade: websocket\r\n"
         f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
         "Sec-WebSocket-Protocol: graphql-transport-ws\r\n\r\n"
     ).encode()
-    return raw_exchange(args.host, args.port, hello + b"".join(frames), half_close=False, wait=2.0)
+    def ended(received: bytes) -> bool:
+        done = received.count(b'"type":"complete"') + received.count(b'"type":"error"')
+        return operations > 0 and done >= operations
+
+    return raw_exchange(args.host, args.port, hello + b"".join(frames), half_close=False, wait=2.0, until=ended)
+
+
+WS_BATCH = 25  # operations per socket, under WS_MAX_OPERATIONS (32)
+
+
+def send_documents_over_websocket(args, items, tokens, tally: Tally) -> None:
+    """Every tenth document again over the WebSocket (graphql-transport-ws), by the same
+    caller, 25 operations per socket."""
+    import re
+
+    chosen = [i for i in range(0, len(items), 10)]
+    batches = [chosen[k : k + WS_BATCH] for k in range(0, len(chosen), WS_BATCH)]
+    code_re = re.compile(rb'"extensions":\{[^{}]*?"code":"([A-Z_]+)"')
+
+    def run(batch_no: int) -> None:
+        batch = batches[batch_no]
+        role = ROLES[batch_no % len(ROLES)]
+        payload = {"Authorization": f"Bearer {tokens[role]}"} if tokens.get(role) else {}
+        frames = [ws_frame(0x1, json.dumps({"type": "connection_init", "payload": payload}).encode())]
+        for i in batch:
+            _, query, variables = items[i]
+            message = {"id": str(i), "type": "subscribe", "payload": {"query": query, "variables": variables}}
+            frames.append(ws_frame(0x1, json.dumps(message).encode()))
+        try:
+            data = ws_session(args, frames, operations=len(batch))
+        except OSError as e:
+            tally.fail(f"websocket documents {batch}: cannot connect: {e}", "", None, "")
+            return
+        text = data.decode("utf-8", errors="replace")
+        request_text = "".join(items[i][1] + json.dumps(items[i][2]) for i in batch)
+        with tally.lock:
+            tally.ws_documents += len(batch)
+            tally.ws_per_role[role] += len(batch)
+            for code in code_re.findall(data):  # error codes, not fields named `code`
+                tally.codes[code.decode()] += 1
+        if '"INTERNAL"' in text:
+            tally.fail(f"websocket documents ({role}): INTERNAL", request_text, None, text)
+        for needle in LEAKS:
+            if needle in text and needle not in request_text:
+                tally.fail(f"websocket documents ({role}): leaks {needle!r}", request_text, None, text)
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=args.threads) as pool:
+        list(pool.map(run, range(len(batches))))
 
 
 def run_websocket_garbage(args, ctx, tally: Tally) -> None:
@@ -805,6 +859,11 @@ def main() -> int:
     send_documents(args, items, ctx["tokens"], tally)
     t_send = time.monotonic() - t1
     print(f"fuzz: sent them in {t_send:.1f} s", flush=True)
+    t_ws = time.monotonic()
+    if alive(args.host, args.port):
+        send_documents_over_websocket(args, items, ctx["tokens"], tally)
+    t_ws = time.monotonic() - t_ws
+    print(f"fuzz: sent {tally.ws_documents} of them again over WebSocket in {t_ws:.1f} s", flush=True)
     t2 = time.monotonic()
     if alive(args.host, args.port):
         run_malformed(args, ctx, tally)
@@ -816,6 +875,8 @@ def main() -> int:
         "documents_per_role": dict(tally.per_role),
         "documents_per_kind": dict(tally.per_kind),
         "generation": gen_stats,
+        "websocket_documents_sent": tally.ws_documents,
+        "websocket_documents_per_role": dict(tally.ws_per_role),
         "malformed_sent": tally.malformed,
         "malformed_status": {str(k): v for k, v in tally.malformed_status.items()},
         "status_histogram": {str(k): v for k, v in sorted(tally.status.items())},
@@ -826,6 +887,7 @@ def main() -> int:
         "seconds": {
             "generation": round(t_gen, 1),
             "documents": round(t_send, 1),
+            "websocket_documents": round(t_ws, 1),
             "malformed": round(t_malformed, 1),
             "total": round(time.monotonic() - t0, 1),
         },
