@@ -549,7 +549,7 @@ def malformed_cases(ctx: dict) -> list[dict]:
     post("huge literal", json.dumps({"query": '{ verifyOfficer(nationalCode: "' + "9" * 200_000 + '") { maskedName } }'}))
     post("huge variable unused", json.dumps({"query": "{ provinces { id } }", "variables": {"x": "y" * 200_000}}))
     post("many variables", json.dumps({"query": "{ provinces { id } }", "variables": {f"v{i}": i for i in range(15_000)}}))
-    post("many fields", json.dumps({"query": "{ " + "__typename " * 40_000 + "}"}))
+    post("many fields", json.dumps({"query": "{ " + "__typename " * 20_000 + "}"}))
     post("many aliases", json.dumps({"query": "{ " + " ".join(f"a{i}: __typename" for i in range(5_000)) + " }"}))
     post("many directives", json.dumps({"query": "{ provinces " + "@skip(if: false) " * 2_000 + "{ id } }"}))
     post("many fragments", json.dumps({"query": "{ me { ...F0 } } " + " ".join(f"fragment F{i} on Viewer {{ ...F{i + 1} }}" for i in range(2_000)) + " fragment F2000 on Viewer { role }"}))
@@ -593,13 +593,32 @@ def malformed_cases(ctx: dict) -> list[dict]:
     ]:
         post(f"GET ?{params[:40]}", None, method="GET", path="/graphql?" + params, headers={})
     for path in ["/graphql/", "/graphql/ws", "/graphql%00", "/%2e%2e/etc/passwd", "/graphql?" + "x" * 20_000,
-                 "/payments/callback?Authority=%00&Status=NOK", "/payments/callback?Authority=" + "A" * 5_000,
-                 "/documents/%00", "/documents/../../etc/passwd", "/documents/" + "0" * 500, "/metrics?x=%ff",
-                 "/_simulator/zarinpal/pay/%00", "/_simulator/kavenegar/control"]:
+                 "/payments/zarinpal/callback", "/payments/zarinpal/callback?Authority=%00&Status=NOK",
+                 "/payments/zarinpal/callback?Authority=" + "A" * 5_000 + "&Status=OK",
+                 "/payments/zarinpal/callback?Authority=A00000000000000000000000000000000001&Status=OK",
+                 "/payments/zarinpal/callback?Authority=%ff%fe&Status=%00", "/payments/zarinpal/callback?Status=OK&Status=NOK",
+                 "/payments/zarinpal/callback?Authority=1&Authority=2", "/payments/zarinpal/callback?%%%",
+                 "/payments/result?paymentId=%00&status=" + "x" * 5_000, "/payments/result?paymentId=" + request_id,
+                 "/documents/%00", "/documents/../../etc/passwd", "/documents/" + "0" * 500, "/documents/" + request_id,
+                 "/documents/" + request_id + "?token=%00", "/documents/" + request_id + "?token=" + "a" * 5_000,
+                 "/messages/attachments/%ff", "/messages/attachments/" + request_id + "?token=x.y.z",
+                 "/metrics?x=%ff", "/playground?%00", "/readyz?" + "a" * 5_000,
+                 "/_simulator/zarinpal/pg/StartPay/%00", "/_simulator/zarinpal/pg/StartPay/" + "A" * 5_000,
+                 "/_simulator/kavenegar/messages?%ff", "/_simulator/kavenegar/v1/%00/sms/send.json?receptor=%00&message=" + "x" * 5_000]:
         post(f"GET {path[:40]}", None, method="GET", path=path, headers={})
-    post("simulator control garbage", b"\xff\x00{", path="/_simulator/kavenegar/control")
-    post("zarinpal request garbage", b'{"merchant_id": 1, "amount": "x"}', path="/_simulator/zarinpal/pg/v4/payment/request.json")
-    post("zarinpal verify garbage", b'{"authority": "\\u0000", "amount": -1}', path="/_simulator/zarinpal/pg/v4/payment/verify.json")
+    for path, body in [
+        ("/_simulator/kavenegar/control", b"\xff\x00{"),
+        ("/_simulator/kavenegar/control", b'{"mode": 5}'),
+        ("/_simulator/zarinpal/control", b'{"mode": ["x"]}'),
+        ("/_simulator/zarinpal/pg/v4/payment/request.json", b'{"merchant_id": 1, "amount": "x"}'),
+        ("/_simulator/zarinpal/pg/v4/payment/request.json", b'{"merchant_id": "x", "amount": -9223372036854775808, "callback_url": "\u0000"}'),
+        ("/_simulator/zarinpal/pg/v4/payment/verify.json", b'{"authority": "\u0000", "amount": -1}'),
+        ("/_simulator/zarinpal/pg/v4/payment/verify.json", b'{"authority": "' + b"A" * 10_000 + b'", "amount": 1e400}'),
+        ("/_simulator/zarinpal/pg/StartPay/%00/pay", b""),
+        ("/_simulator/zarinpal/pg/StartPay/A00000000000000000000000000000000001/cancel", b"x"),
+        ("/_simulator/kavenegar/v1/key/sms/send.json", b"receptor=%00&message=%ff"),
+    ]:
+        post(f"POST {path[:40]}", body, path=path, headers={"content-type": "application/json"})
     # Authorization headers.
     for value in ["Bearer", "Bearer ", "Bearer " + "a" * 10_000, "Basic dXNlcjpwYXNz", "Bearer a.b.c",
                   "Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiIxIn0.", "bearer " + token, "Bearer " + token + "x",
