@@ -96,9 +96,16 @@ pub struct Config {
     #[arg(long, env = "MAX_QUERY_DEPTH", default_value_t = 15)]
     pub max_query_depth: usize,
 
-    /// Highest accepted query complexity (one point per field).
-    #[arg(long, env = "MAX_QUERY_COMPLEXITY", default_value_t = 400)]
+    /// Most points one query may cost: a field costs 1; a connection 1 + `first` (default
+    /// 20) times what one item asks for; a list without a page size (history, documents,
+    /// deficiencies, branches) 1 + 10 times what one item asks for.
+    #[arg(long, env = "MAX_QUERY_COMPLEXITY", default_value_t = 5_000)]
     pub max_query_complexity: usize,
+
+    /// Points of queries each caller may spend per minute (a signed-in user; an anonymous
+    /// client address), refilled continuously; 0 turns the budget off. Kept per instance.
+    #[arg(long, env = "COST_POINTS_PER_MINUTE", default_value_t = 50_000)]
+    pub cost_points_per_minute: u32,
 
     /// Most aliases accepted in one request.
     #[arg(long, env = "MAX_QUERY_ALIASES", default_value_t = 30)]

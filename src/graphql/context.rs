@@ -26,6 +26,14 @@ impl RequestAuth {
         }
     }
 
+    /// The user of a valid (signed, unexpired) access token, without reading the database.
+    pub fn user_id(&self) -> Option<uuid::Uuid> {
+        match &self.authentication {
+            Authentication::Token(claims) => Some(claims.sub),
+            _ => None,
+        }
+    }
+
     /// Whether the request carries a valid access token (its account not read yet).
     pub fn has_token(&self) -> bool {
         matches!(self.authentication, Authentication::Token(_))

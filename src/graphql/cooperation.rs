@@ -33,6 +33,7 @@ impl CooperationQuery {
     /// distributor those it proposed, newest first; a reviewer those routed to its
     /// university, by default the ones waiting (PENDING_UNIVERSITY), oldest first; admins
     /// all, newest first. Filterable by status.
+    #[graphql(complexity = "crate::graphql::cost::page(first, child_complexity)")]
     async fn cooperation_requests(
         &self,
         ctx: &Context<'_>,
@@ -85,6 +86,7 @@ impl CooperationQuery {
 
     /// Contracts, by role: an officer its own, a distributor those of its branches, a
     /// reviewer those its university approved, admins all; newest first; `active` filters.
+    #[graphql(complexity = "crate::graphql::cost::page(first, child_complexity)")]
     async fn contracts(
         &self,
         ctx: &Context<'_>,

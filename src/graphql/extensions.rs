@@ -1,33 +1,43 @@
 //! Schema extensions: the nesting guard (before anything parses the query), the alias limit
-//! (async-graphql has depth and complexity limits but none for aliases), a code on every
-//! error, and request metrics by operation. Every operation goes through them, over HTTP and
+//! (async-graphql has depth and complexity limits but none for aliases), the cost limit per
+//! request and the budget of points per caller per minute (see [`super::cost`]), a code on
+//! every error, and request metrics by operation. Every operation goes through them, over HTTP and
 //! over WebSocket alike.
 
 use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextPrepareRequest,
-    NextRequest,
+    NextRequest, NextValidation,
 };
 use async_graphql::parser::types::{
     DocumentOperations, ExecutableDocument, OperationType, Selection, SelectionSet,
 };
-use async_graphql::{Request, Response, ServerError, ServerResult, Variables};
+use async_graphql::{Request, Response, ServerError, ServerResult, ValidationResult, Variables};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use crate::error::{ErrorCode, INVALID_REQUEST_FA};
+use super::context::{ClientAddr, RequestAuth};
+use super::cost::{CostBudget, Payer, persian_digits};
+use crate::error::{AppError, ErrorCode, INVALID_REQUEST_FA};
 
-/// Refuses documents with more aliases than allowed, labels every error with a code, and
+/// Refuses documents with more aliases than allowed or costing more points than allowed,
+/// charges the cost to the caller's budget per minute, labels every error with a code, and
 /// records `graphql_requests_total` / `graphql_request_duration_seconds` by operation.
 pub struct RequestPolicy {
     /// Most aliases accepted in one document.
     pub max_aliases: usize,
+    /// Most points one document may cost.
+    pub max_cost: usize,
+    /// Points per caller per minute (`None`: no budget).
+    pub budget: Option<Arc<CostBudget>>,
 }
 
 impl ExtensionFactory for RequestPolicy {
     fn create(&self) -> Arc<dyn Extension> {
         Arc::new(RequestPolicyExtension {
             max_aliases: self.max_aliases,
+            max_cost: self.max_cost,
+            budget: self.budget.clone(),
             labels: Mutex::new(HashMap::new()),
             chosen: Mutex::new(None),
         })
@@ -36,6 +46,8 @@ impl ExtensionFactory for RequestPolicy {
 
 struct RequestPolicyExtension {
     max_aliases: usize,
+    max_cost: usize,
+    budget: Option<Arc<CostBudget>>,
     /// Metric label of each operation of the document, by operation name.
     labels: Mutex<HashMap<Option<String>, String>>,
     /// Label of the operation that ran.
@@ -105,8 +117,73 @@ fn invalid(message: String) -> ServerError {
     e
 }
 
+/// `VALIDATION_FAILED` for a document costing more than `max` points.
+fn too_costly(cost: usize, max: usize) -> ServerError {
+    let mut e = ServerError::new(
+        format!(
+            "the query is too complex: it costs {cost} points and at most {max} are allowed \
+             (a field costs 1 point; a connection costs `first` (default 20) times its items; \
+             a list without a page size costs 10 times its items): ask for smaller pages or \
+             fewer fields"
+        ),
+        None,
+    );
+    let mut ext = async_graphql::ErrorExtensionValues::default();
+    ext.set("code", ErrorCode::ValidationFailed.as_str());
+    ext.set(
+        "messageFa",
+        format!(
+            "این پرس‌وجو بیش از حد پیچیده است: هزینهٔ آن {} امتیاز و حداکثر مجاز {} امتیاز است؛ \
+             تعداد درخواستی در هر صفحه (first) یا فیلدها را کم کنید",
+            persian_digits(cost),
+            persian_digits(max)
+        ),
+    );
+    ext.set("cost", cost as u64);
+    ext.set("maxCost", max as u64);
+    e.extensions = Some(ext);
+    e
+}
+
+/// Who pays for the request: the user of a valid access token, else the client address.
+fn payer(ctx: &ExtensionContext<'_>) -> Payer {
+    match ctx.data_opt::<RequestAuth>().and_then(RequestAuth::user_id) {
+        Some(user) => Payer::User(user),
+        None => Payer::Address(
+            ctx.data_opt::<ClientAddr>()
+                .map(|a| a.0.clone())
+                .unwrap_or_else(|| "unknown".to_string()),
+        ),
+    }
+}
+
+fn server_error(e: AppError) -> ServerError {
+    let e = async_graphql::Error::from(e);
+    let mut server = ServerError::new(e.message, None);
+    server.extensions = e.extensions;
+    server
+}
+
 #[async_trait::async_trait]
 impl Extension for RequestPolicyExtension {
+    /// Refuses a document costing more than the limit, then charges its cost to the caller.
+    async fn validation(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        next: NextValidation<'_>,
+    ) -> Result<ValidationResult, Vec<ServerError>> {
+        let result = next.run(ctx).await?;
+        if result.complexity > self.max_cost {
+            return Err(vec![too_costly(result.complexity, self.max_cost)]);
+        }
+        if let Some(budget) = &self.budget {
+            budget
+                .charge(&payer(ctx), result.complexity)
+                .map_err(|e| vec![server_error(e)])?;
+        }
+        Ok(result)
+    }
+
     async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
         let started = Instant::now();
         let mut resp = next.run(ctx).await;

@@ -96,6 +96,7 @@ pub struct MessagesQuery;
 impl MessagesQuery {
     /// An officer's inbox, newest first (`unreadOnly` for the unread ones); for an admin, the
     /// messages sent, newest first, with their counts.
+    #[graphql(complexity = "crate::graphql::cost::page(first, child_complexity)")]
     async fn messages(
         &self,
         ctx: &Context<'_>,
@@ -159,6 +160,7 @@ impl MessagesQuery {
     }
 
     /// Who a message went to, and who read or acknowledged it (admins).
+    #[graphql(complexity = "crate::graphql::cost::page(first, child_complexity)")]
     async fn message_recipients(
         &self,
         ctx: &Context<'_>,

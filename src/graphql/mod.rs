@@ -5,6 +5,7 @@ pub(crate) mod admin;
 pub(crate) mod cartable;
 pub(crate) mod context;
 pub(crate) mod cooperation;
+pub mod cost;
 pub mod db;
 pub(crate) mod distributors;
 pub(crate) mod extensions;
@@ -81,11 +82,14 @@ pub fn build_schema(app: Option<Arc<App>>, config: &Config) -> AppSchema {
         SubscriptionRoot::default(),
     )
     .limit_depth(config.max_query_depth)
-    .limit_complexity(config.max_query_complexity)
     .limit_directives(10)
     .extension(guards::Authorize)
     .extension(extensions::RequestPolicy {
         max_aliases: config.max_query_aliases,
+        // The cost is checked by the extension (a clear message with the cost and the
+        // limit), not by `limit_complexity`.
+        max_cost: config.max_query_complexity,
+        budget: cost::CostBudget::new(config.cost_points_per_minute).map(Arc::new),
     })
     .extension(routing::ReadRouting);
     if !config.introspection_enabled() {

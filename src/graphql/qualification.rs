@@ -129,6 +129,7 @@ impl QualificationQuery {
     }
 
     /// The officer's requests, newest first (S1.3).
+    #[graphql(complexity = "crate::graphql::cost::page(first, child_complexity)")]
     async fn my_qualification_requests(
         &self,
         ctx: &Context<'_>,
@@ -162,6 +163,7 @@ impl QualificationQuery {
     /// (SUBMITTED, UNDER_REVIEW, DEFICIENT), oldest submission first. With `overdueOnly`,
     /// only the files waiting on the reviewer's side (SUBMITTED, UNDER_REVIEW) longer than
     /// the directorate's deadline.
+    #[graphql(complexity = "crate::graphql::cost::page(first, child_complexity)")]
     async fn review_queue(
         &self,
         ctx: &Context<'_>,

@@ -51,6 +51,7 @@ pub struct TerminationsQuery;
 impl TerminationsQuery {
     /// Termination requests, newest first: an officer all its own (C2), a distributor the
     /// finalised ones of its branches, admins all.
+    #[graphql(complexity = "crate::graphql::cost::page(first, child_complexity)")]
     async fn termination_requests(
         &self,
         ctx: &Context<'_>,
@@ -82,6 +83,7 @@ impl TerminationsQuery {
 
     /// The SMS outbox, newest first, filterable by status: what was sent, what waits (with
     /// its attempts and last error) and what failed for good. Admins only.
+    #[graphql(complexity = "crate::graphql::cost::page(first, child_complexity)")]
     async fn sms_outbox(
         &self,
         ctx: &Context<'_>,

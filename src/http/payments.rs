@@ -28,7 +28,12 @@ pub async fn callback(State(state): State<AppState>, Query(q): Query<CallbackQue
         .clone()
         .unwrap_or_else(|| format!("{}/payments/result", app.config.public_base()));
     let sep = if base.contains('?') { '&' } else { '?' };
-    let Some(authority) = q.authority.filter(|a| !a.is_empty() && a.len() <= 64) else {
+    // Zarinpal's authorities are short ASCII codes: anything else (a NUL, which PostgreSQL
+    // refuses in text, control characters, other scripts) is no authority of ours.
+    let Some(authority) = q
+        .authority
+        .filter(|a| !a.is_empty() && a.len() <= 64 && a.chars().all(|c| c.is_ascii_graphic()))
+    else {
         return Redirect::to(&format!(
             "{base}{sep}status=FAILED&reason=missing-authority"
         ))

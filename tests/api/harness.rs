@@ -196,6 +196,8 @@ pub fn test_config() -> Config {
     // Every test client comes from 127.0.0.1: the per-address registration limit is
     // tested on its own.
     config.register_max_per_hour = 1_000_000;
+    // The same for the budget of query points per minute (tested in limits.rs).
+    config.cost_points_per_minute = 100_000_000;
     config.db.db_pool_size = 8;
     config.db.db_acquire_timeout_ms = 3_000;
     config.bind_addr = "127.0.0.1:0".parse().expect("addr");
@@ -772,6 +774,17 @@ impl ServerProcess {
     /// As [`ServerProcess::start`], with the variables named in `unset` removed (e.g. to
     /// run without `JWT_SECRET`).
     pub async fn start_with(database_url: &str, env: &[(&str, &str)], unset: &[&str]) -> Self {
+        Self::start_logged(database_url, env, unset, std::process::Stdio::null()).await
+    }
+
+    /// As [`ServerProcess::start_with`], with the process's standard error (panics, logs)
+    /// sent to `stderr` (e.g. a file).
+    pub async fn start_logged(
+        database_url: &str,
+        env: &[(&str, &str)],
+        unset: &[&str],
+        stderr: std::process::Stdio,
+    ) -> Self {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .expect("bind")
             .local_addr()
@@ -788,7 +801,7 @@ impl ServerProcess {
             .env("DOCUMENTS_DIR", docs)
             .env("RUST_LOG", "warn")
             .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null());
+            .stderr(stderr);
         for (k, v) in env {
             cmd.env(k, v);
         }

@@ -1,6 +1,7 @@
 //! Request limits and malformed requests.
 
 use crate::harness::*;
+use officer_registry::domain::Role;
 use serde_json::{Value, json};
 
 async fn post_raw(
@@ -102,7 +103,8 @@ async fn a_query_too_deep_is_refused() {
 #[tokio::test]
 async fn a_query_too_complex_is_refused() {
     let app = TestApp::spawn().await;
-    let fields = "id name nameFa ".repeat(150);
+    // 5,100 fields of one point each, over the default limit of 5,000 points.
+    let fields = "id name nameFa ".repeat(1_700);
     let resp = app
         .gql(&format!("{{ provinces {{ {fields} }} }}"), json!({}))
         .await;
@@ -114,6 +116,151 @@ async fn a_query_too_complex_is_refused() {
             .contains("complex"),
         "{resp}"
     );
+    assert_eq!(resp["errors"][0]["extensions"]["cost"], 5_101, "{resp}");
+    assert_eq!(resp["errors"][0]["extensions"]["maxCost"], 5_000, "{resp}");
+}
+
+/// A reviewer's queue with each file's history, documents and deficiencies: a page of `first`
+/// files costs `first` times what one file asks for.
+const COSTLY_QUEUE: &str = "query($first: Int) { reviewQueue(first: $first) { totalCount edges { cursor node { id status history { action fromStatus toStatus note occurredAt } documents { id fileName contentType sizeBytes } deficiencies { description resolved } } } } }";
+
+#[tokio::test]
+async fn the_cost_scales_with_the_page_size() {
+    let app = TestApp::spawn().await;
+    let reviewer = app.login_as(Role::UniversityReviewer).await;
+    // One file: 1 + id, status (2) + history (1 + 10 x 5) + documents (1 + 10 x 4) +
+    // deficiencies (1 + 10 x 2) = 116; its edge 118; the page's items 119 with totalCount.
+    for (first, cost) in [(100, 11_901), (50, 5_951)] {
+        let resp = app
+            .gql_as(&reviewer, COSTLY_QUEUE, json!({ "first": first }))
+            .await;
+        assert_refused(&resp, "VALIDATION_FAILED");
+        assert_eq!(resp["errors"][0]["extensions"]["cost"], cost, "{resp}");
+        let fa = resp["errors"][0]["extensions"]["messageFa"]
+            .as_str()
+            .unwrap();
+        assert!(fa.contains("first"), "{fa}");
+        // The same literal in the query text costs the same.
+        let literal = COSTLY_QUEUE
+            .replace("query($first: Int) ", "")
+            .replace("$first", &first.to_string());
+        let resp = app.gql_as(&reviewer, &literal, json!({})).await;
+        assert_eq!(resp["errors"][0]["extensions"]["cost"], cost, "{resp}");
+    }
+    // Small pages, and the default page of 20, pass.
+    for first in [json!(5), json!(40), Value::Null] {
+        let resp = app
+            .gql_as(&reviewer, COSTLY_QUEUE, json!({ "first": first }))
+            .await;
+        assert!(resp["errors"].is_null(), "{first}: {resp}");
+        assert!(resp["data"]["reviewQueue"]["totalCount"].is_number());
+    }
+}
+
+#[tokio::test]
+async fn the_front_end_operations_fit_the_cost_limit_at_the_largest_page() {
+    let app = TestApp::spawn().await;
+    let admin = app.login_as(Role::DirectorateAdmin).await;
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/playground/operations");
+    let mut checked = 0;
+    for role in std::fs::read_dir(dir).unwrap() {
+        let role = role.unwrap().path();
+        if !role.is_dir() {
+            continue;
+        }
+        for file in std::fs::read_dir(&role).unwrap() {
+            let file = file.unwrap().path();
+            let text = std::fs::read_to_string(&file).unwrap();
+            // One operation per request: a document's cost is that of all its operations.
+            let mut operations: Vec<String> = Vec::new();
+            for line in text.lines() {
+                if ["query", "mutation", "subscription"]
+                    .iter()
+                    .any(|k| line.starts_with(k))
+                {
+                    operations.push(String::new());
+                }
+                if let Some(op) = operations.last_mut() {
+                    op.push_str(line);
+                    op.push('\n');
+                }
+            }
+            for op in operations {
+                let resp = app.gql_as(&admin, &op, json!({ "first": 100 })).await;
+                for e in resp["errors"].as_array().into_iter().flatten() {
+                    assert!(
+                        e["extensions"]["cost"].is_null()
+                            && e["extensions"]["code"] != "RATE_LIMITED",
+                        "{}: {op}\n{resp}",
+                        file.display()
+                    );
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 50, "{checked} operations");
+}
+
+#[tokio::test]
+async fn each_caller_has_a_budget_of_points_per_minute() {
+    let app = TestApp::spawn_with(|c| c.cost_points_per_minute = 300).await;
+    let alice = app.login_as(Role::DirectorateAdmin).await;
+    let bob = app.login_as(Role::DirectorateAdmin).await;
+    // 1 + 10 x (edges 1 + node (1 + id + subject)) + totalCount = 51 points.
+    let q = "{ messages(first: 10) { totalCount edges { node { id subject } } } }";
+    for _ in 0..5 {
+        let resp = app.gql_as(&alice, q, json!({})).await;
+        assert!(resp["errors"].is_null(), "{resp}");
+    }
+    let resp = app.gql_as(&alice, q, json!({})).await;
+    assert_refused(&resp, "RATE_LIMITED");
+    let wait = resp["errors"][0]["extensions"]["retryAfterSeconds"]
+        .as_i64()
+        .unwrap();
+    assert!((1..=60).contains(&wait), "{resp}");
+    assert!(
+        resp["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("per minute"),
+        "{resp}"
+    );
+    assert!(resp["data"].is_null(), "{resp}");
+    // Another user is not affected, nor are anonymous callers (by address).
+    let resp = app.gql_as(&bob, q, json!({})).await;
+    assert!(resp["errors"].is_null(), "{resp}");
+    let resp = app.gql("{ provinces { id } }", json!({})).await;
+    assert!(resp["errors"].is_null(), "{resp}");
+    // A query costing more than a whole minute's budget can never pass: said so at once.
+    let big = "{ messages(first: 100) { totalCount edges { node { id subject } } } }";
+    let resp = app.gql_as(&bob, big, json!({})).await;
+    assert_refused(&resp, "VALIDATION_FAILED");
+    assert!(
+        resp["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("budget"),
+        "{resp}"
+    );
+}
+
+#[tokio::test]
+async fn anonymous_callers_share_the_budget_of_their_address() {
+    let app = TestApp::spawn_with(|c| c.cost_points_per_minute = 100).await;
+    // `provinces { id name nameFa cities { id } }`: 1 + 3 + (1 + 1) = 6 points.
+    let q = "{ provinces { id name nameFa cities { id } } }";
+    let mut refused = None;
+    for i in 0..30 {
+        let resp = app.gql(q, json!({})).await;
+        if !resp["errors"].is_null() {
+            refused = Some((i, resp));
+            break;
+        }
+    }
+    let (i, resp) = refused.expect("the address's budget runs out");
+    assert_eq!(i, 16, "100 points buy 16 queries of 6: {resp}");
+    assert_refused(&resp, "RATE_LIMITED");
 }
 
 #[tokio::test]

@@ -12,6 +12,7 @@ mod callers;
 mod cooperation;
 mod drain;
 mod faults;
+mod fuzz;
 mod legacy;
 mod limits;
 mod matrix;

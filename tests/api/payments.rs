@@ -405,6 +405,23 @@ async fn a_forged_authority_changes_nothing() {
     );
 }
 
+/// Found by the fuzz test: an authority with a NUL reached PostgreSQL ("invalid byte
+/// sequence") and the callback answered as for an internal error (PENDING).
+#[tokio::test]
+async fn an_authority_with_control_characters_is_refused_before_the_database() {
+    let app = TestApp::spawn().await;
+    for authority in ["%00", "A0000%00", "A%0A1", "A%7F", "%E2%80%AE"] {
+        let url = app.url(&format!(
+            "/payments/zarinpal/callback?Authority={authority}&Status=OK"
+        ));
+        let to = callback(&app, &url).await;
+        assert!(
+            to.contains("status=FAILED") && to.contains("reason=missing-authority"),
+            "{authority}: {to}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn a_gateway_down_or_slow_at_request_time_fails_cleanly_and_retry_works() {
     let app = TestApp::spawn_with(|c| c.payment_gateway_timeout_ms = 1_000).await;

@@ -68,6 +68,7 @@ impl CooperationRequest {
         university(ctx, self.0.university_id).await
     }
     /// Its history, oldest first.
+    #[graphql(complexity = "crate::graphql::cost::list(child_complexity)")]
     async fn history(&self, ctx: &Context<'_>) -> Result<Vec<RequestEvent>> {
         let rows = ctx
             .data_unchecked::<Loaders>()
@@ -153,6 +154,7 @@ impl Contract {
         self.0.end_reason.as_deref()
     }
     /// Its history, oldest first.
+    #[graphql(complexity = "crate::graphql::cost::list(child_complexity)")]
     async fn history(&self, ctx: &Context<'_>) -> Result<Vec<RequestEvent>> {
         let rows = ctx
             .data_unchecked::<Loaders>()

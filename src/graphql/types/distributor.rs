@@ -33,6 +33,7 @@ impl Distributor {
         &self.0.national_id
     }
     /// Its branches, the central branch first.
+    #[graphql(complexity = "crate::graphql::cost::list(child_complexity)")]
     async fn branches(&self, ctx: &Context<'_>) -> Result<Vec<Branch>> {
         let rows = ctx
             .data_unchecked::<Loaders>()

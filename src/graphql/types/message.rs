@@ -61,6 +61,7 @@ impl Message {
         self.row.must_acknowledge
     }
     /// PDF attachments.
+    #[graphql(complexity = "crate::graphql::cost::list(child_complexity)")]
     async fn attachments(&self, ctx: &Context<'_>) -> Result<Vec<MessageAttachment>> {
         let rows = ctx
             .data_unchecked::<Loaders>()

@@ -162,6 +162,7 @@ impl Officer {
     }
     /// The documents of the officer's file (those of completed requests; a later amendment
     /// replaces documents of the same kind).
+    #[graphql(complexity = "crate::graphql::cost::list(child_complexity)")]
     async fn documents(&self, ctx: &Context<'_>) -> Result<Vec<Document>> {
         if self.visibility != Access::Full {
             return Ok(Vec::new());

@@ -75,6 +75,7 @@ impl QualificationRequest {
             .map(|u| UserAccount(u, false)))
     }
     /// Attached documents.
+    #[graphql(complexity = "crate::graphql::cost::list(child_complexity)")]
     async fn documents(&self, ctx: &Context<'_>) -> Result<Vec<Document>> {
         let rows = ctx
             .data_unchecked::<Loaders>()
@@ -84,6 +85,7 @@ impl QualificationRequest {
         Ok(rows.into_iter().map(Document).collect())
     }
     /// Deficiencies reported, every round; `resolved` once the officer resubmitted.
+    #[graphql(complexity = "crate::graphql::cost::list(child_complexity)")]
     async fn deficiencies(&self, ctx: &Context<'_>) -> Result<Vec<Deficiency>> {
         let rows = ctx
             .data_unchecked::<Loaders>()
@@ -111,6 +113,7 @@ impl QualificationRequest {
             .map(Payment))
     }
     /// The request's history, oldest first.
+    #[graphql(complexity = "crate::graphql::cost::list(child_complexity)")]
     async fn history(&self, ctx: &Context<'_>) -> Result<Vec<RequestEvent>> {
         let rows = ctx
             .data_unchecked::<Loaders>()

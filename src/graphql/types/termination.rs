@@ -58,6 +58,7 @@ impl TerminationRequest {
         self.0.finalized_at.map(jalali::datetime)
     }
     /// Its history, oldest first.
+    #[graphql(complexity = "crate::graphql::cost::list(child_complexity)")]
     async fn history(&self, ctx: &Context<'_>) -> Result<Vec<RequestEvent>> {
         let rows = ctx
             .data_unchecked::<Loaders>()
