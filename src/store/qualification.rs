@@ -266,21 +266,25 @@ pub async fn list_for_officer(
     limit: i64,
     with_total: bool,
 ) -> AppResult<RequestPage> {
-    let mut q = qr::table
+    // Two fixed statements (no boxing): the connection keeps each prepared.
+    let page = qr::table
         .left_join(universities::table.on(universities::id.nullable().eq(qr::university_id)))
         .filter(qr::officer_id.eq(officer_id))
         .select((Request::as_select(), Option::<University>::as_select()))
         .order((qr::created_at.desc(), qr::id.desc()))
-        .limit(limit)
-        .into_boxed();
-    if let Some((t, id)) = after {
-        q = q.filter(
-            qr::created_at
-                .lt(t)
-                .or(qr::created_at.eq(t).and(qr::id.lt(id))),
-        );
-    }
-    let rows = q.load(conn).await?;
+        .limit(limit);
+    let rows = match after {
+        None => page.load(conn).await?,
+        Some((t, id)) => {
+            page.filter(
+                qr::created_at
+                    .lt(t)
+                    .or(qr::created_at.eq(t).and(qr::id.lt(id))),
+            )
+            .load(conn)
+            .await?
+        }
+    };
     let total = if with_total {
         Some(
             qr::table
