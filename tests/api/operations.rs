@@ -293,3 +293,38 @@ fn a_private_cluster_starts_when_no_server_is_configured() {
     cluster.stop().unwrap();
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Every pooled connection carries `DB_STATEMENT_TIMEOUT_MS`: a statement running longer is
+/// cancelled by PostgreSQL, and the connection goes on serving.
+#[tokio::test]
+async fn every_pooled_connection_has_the_statement_timeout() {
+    use diesel_async::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Setting {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        statement_timeout: String,
+    }
+    let app = TestApp::spawn_with(|c| c.db.db_statement_timeout_ms = 200).await;
+    // Several connections at once: each was set up when opened.
+    let mut conns = Vec::new();
+    for _ in 0..3 {
+        conns.push(app.app.pool.get().await.expect("conn"));
+    }
+    for conn in &mut conns {
+        let s: Setting = diesel::sql_query("SHOW statement_timeout")
+            .get_result(&mut **conn)
+            .await
+            .expect("show");
+        assert_eq!(s.statement_timeout, "200ms");
+    }
+    let conn = &mut conns[0];
+    let slow = diesel::sql_query("SELECT pg_sleep(2)")
+        .execute(&mut **conn)
+        .await
+        .expect_err("cancelled");
+    assert!(slow.to_string().contains("statement timeout"), "{slow}");
+    diesel::sql_query("SELECT 1")
+        .execute(&mut **conn)
+        .await
+        .expect("the connection goes on");
+}
