@@ -16,6 +16,7 @@ pub(crate) mod messages;
 pub(crate) mod nesting;
 pub(crate) mod officers;
 pub mod pagination;
+pub(crate) mod parsed;
 pub(crate) mod payments;
 pub(crate) mod qualification;
 pub(crate) mod reference;
@@ -91,7 +92,9 @@ pub fn build_schema(app: Option<Arc<App>>, config: &Config) -> AppSchema {
         max_cost: config.max_query_complexity,
         budget: cost::CostBudget::new(config.cost_points_per_minute).map(Arc::new),
     })
-    .extension(routing::ReadRouting);
+    .extension(routing::ReadRouting)
+    // Innermost: only the parser is skipped for a text parsed before.
+    .extension(parsed::ParsedDocuments::default());
     if !config.introspection_enabled() {
         builder = builder.disable_introspection();
     }

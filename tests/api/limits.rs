@@ -436,3 +436,40 @@ async fn a_large_multipart_request_gets_no_further_than_a_json_one() {
         .unwrap();
     assert_field(&resp, "userCode");
 }
+
+/// A query text parsed once is kept (`src/graphql/parsed.rs`): sent again, with other
+/// variables, it answers for those variables, and every check around the parser still runs
+/// (aliases, the strings of the variables, the cost).
+#[tokio::test]
+async fn a_kept_parse_changes_no_answer_and_skips_no_check() {
+    let app = TestApp::spawn().await;
+    let q = "query($c: String!) { verifyOfficer(nationalCode: $c) { maskedName } }";
+    for code in ["0084123451", "1234567890", "0084123451"] {
+        let r = app.gql(q, json!({ "c": code })).await;
+        assert!(r["errors"].is_null(), "{r}");
+    }
+    // The same text with a NUL in a variable: refused each time (checked per request).
+    for _ in 0..2 {
+        let r = app.gql(q, json!({ "c": "00841\u{0}23451" })).await;
+        assert_refused(&r, "VALIDATION_FAILED");
+    }
+    let many: String = (0..31)
+        .map(|i| format!("a{i}: fieldsOfStudy {{ id }} "))
+        .collect();
+    for _ in 0..2 {
+        let resp = app.gql(&format!("{{ {many} }}"), json!({})).await;
+        assert_refused(&resp, "VALIDATION_FAILED");
+    }
+    // The cost of a kept text still follows the page size of each request.
+    let reviewer = app.reviewer_of(TEHRAN_UNIVERSITY).await;
+    for (first, refused) in [(5, false), (100, true), (5, false)] {
+        let r = app
+            .gql_as(&reviewer, COSTLY_QUEUE, json!({ "first": first }))
+            .await;
+        if refused {
+            assert_refused(&r, "VALIDATION_FAILED");
+        } else {
+            assert!(r["errors"].is_null(), "{r}");
+        }
+    }
+}
