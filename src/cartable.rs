@@ -58,6 +58,96 @@ pub struct Notice {
     /// The audience, read once.
     #[serde(skip)]
     pub recipients: Option<Audience>,
+    /// This event rendered for the subscribers that share a selection and a view of it
+    /// (see `crate::http::ws_feed`): each render is made once and kept as long as the
+    /// notice.
+    #[serde(skip)]
+    pub renders: Renders,
+}
+
+/// What a render of an event is shared by: the subscription's selection (document,
+/// operation and variables) and the viewer. For a render anyone with the same role and
+/// scope may share, the viewer's user and session are nil; a personal render (one that
+/// read who the viewer is, or failed) is keyed by the whole caller.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct RenderKey {
+    /// The selection, as `crate::http::ws_feed` names it.
+    pub selection: Arc<str>,
+    /// The viewer, or its role and scope only.
+    pub viewer: Caller,
+}
+
+impl RenderKey {
+    /// The key shared by every viewer with the role and scope of `caller`.
+    pub fn scoped(selection: Arc<str>, caller: &Caller) -> Self {
+        Self {
+            selection,
+            viewer: Caller {
+                user_id: Uuid::nil(),
+                session: Uuid::nil(),
+                ..*caller
+            },
+        }
+    }
+
+    /// The key of `caller`'s own render.
+    pub fn personal(selection: Arc<str>, caller: &Caller) -> Self {
+        Self {
+            selection,
+            viewer: *caller,
+        }
+    }
+}
+
+/// A render of an event: the `payload` of a `next` message, serialised.
+#[derive(Debug)]
+pub struct Rendered {
+    /// The GraphQL response, as JSON.
+    pub payload: Arc<str>,
+    /// Whether it is good for its viewer only: it read who the viewer is (a download link
+    /// is signed for a session) or it failed (an expired token is one subscriber's error).
+    pub personal: bool,
+    /// The viewer it was made for.
+    pub by: Caller,
+}
+
+/// A render, made once by a task of its own and awaited by every subscriber that shares
+/// it.
+pub type RenderFuture =
+    futures_util::future::Shared<futures_util::future::BoxFuture<'static, Arc<Rendered>>>;
+
+/// The renders of one event.
+#[derive(Default)]
+pub struct Renders(Mutex<HashMap<RenderKey, RenderFuture>>);
+
+impl Renders {
+    /// The render of `key`, started by `start` when nobody asked for it before.
+    pub fn get_or_start(
+        &self,
+        key: RenderKey,
+        start: impl FnOnce() -> futures_util::future::BoxFuture<'static, Arc<Rendered>>,
+    ) -> RenderFuture {
+        use futures_util::FutureExt;
+        let mut renders = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        renders
+            .entry(key)
+            .or_insert_with(|| start().shared())
+            .clone()
+    }
+}
+
+impl Clone for Renders {
+    /// A copy of a notice starts with no renders.
+    fn clone(&self) -> Self {
+        Self::default()
+    }
+}
+
+impl std::fmt::Debug for Renders {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let n = self.0.lock().map(|r| r.len()).unwrap_or_default();
+        write!(f, "Renders({n})")
+    }
 }
 
 impl Notice {
@@ -116,6 +206,7 @@ impl From<crate::store::events::Event> for Notice {
             distributor: e.distributor_id,
             audience: e.audience,
             recipients: None,
+            renders: Renders::default(),
         }
         .prepared()
     }
@@ -268,6 +359,7 @@ pub struct Hub {
     routes: Arc<Routes>,
     last_seen: Arc<AtomicI64>,
     accounts: broadcast::Sender<Uuid>,
+    renders: AtomicI64,
 }
 
 impl Hub {
@@ -289,6 +381,7 @@ impl Hub {
             routes,
             last_seen,
             accounts,
+            renders: AtomicI64::new(0),
         }
     }
 
@@ -362,6 +455,18 @@ impl Hub {
     /// reconnected and may have missed some. Open sockets re-check their caller on it.
     pub fn account_changes(&self) -> broadcast::Receiver<Uuid> {
         self.accounts.subscribe()
+    }
+
+    /// Counts a render of an event for WebSocket subscribers (see `crate::http::ws_feed`).
+    pub fn count_render(&self) {
+        self.renders.fetch_add(1, Ordering::Relaxed);
+        metrics::counter!("cartable_renders_total").increment(1);
+    }
+
+    /// How many renders of events were made on this instance: one per event and distinct
+    /// (selection, role and scope) when subscribers share them, one per subscriber when not.
+    pub fn renders(&self) -> i64 {
+        self.renders.load(Ordering::Relaxed)
     }
 
     /// The id of the last event announced (-1 before the first).

@@ -6,7 +6,7 @@ use super::Role;
 
 /// The authenticated caller, as read from the database for this request (role, account state
 /// and links are the database's, not the token's).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Caller {
     /// The user account.
     pub user_id: Uuid,

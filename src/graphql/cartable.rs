@@ -1,14 +1,16 @@
 //! `cartableEvents`: the viewer's events, replayed from the log after an id, then live.
 
 use async_graphql::{Context, ID, Result, Subscription};
-use futures_util::Stream;
-use std::sync::Arc;
+use futures_util::stream::BoxStream;
+use futures_util::{StreamExt, future, stream};
+use std::sync::{Arc, Mutex};
 use tokio::sync::broadcast::error::RecvError;
 
 use super::context::app;
 use super::guards::require;
 use super::types::cartable_event::CartableEvent;
-use crate::cartable::Notice;
+use crate::cartable::{Notice, Receiver};
+use crate::domain::Caller;
 use crate::error::{AppError, ErrorCode};
 use crate::store::{self, cartable};
 
@@ -28,6 +30,32 @@ fn fell_behind(last: i64) -> async_graphql::Error {
     e.into()
 }
 
+/// How the WebSocket layer runs `cartableEvents` when it delivers the live events itself
+/// from renders shared by subscribers (see `crate::http::ws_feed`). Without it (over any
+/// other transport, or for a document it does not share), the subscription replays and
+/// then delivers every live event itself.
+pub enum FeedMode {
+    /// Authorise and replay as usual, then hand the live part over in this slot and end.
+    HandOff(Arc<Mutex<Option<LiveFeed>>>),
+    /// Authorise, then resolve this one event (a render) and end.
+    One(Arc<Notice>),
+    /// Authorise, then give the error of a subscriber that fell behind after this event.
+    Behind(i64),
+}
+
+/// The live part of a subscription, handed to the WebSocket layer after the replay: the
+/// receiver subscribed before the replay began (so nothing is lost between the two), the
+/// last event delivered, and the viewer. Counts as a subscriber while it lives.
+pub struct LiveFeed {
+    /// The viewer's channel.
+    pub rx: Receiver,
+    /// The id of the last event delivered (events at or before it are skipped).
+    pub last: i64,
+    /// The viewer, as authorised when it subscribed.
+    pub caller: Caller,
+    _gauge: SubscriberGauge,
+}
+
 /// Subscriptions.
 #[derive(Default)]
 pub struct CartableSubscription;
@@ -44,7 +72,7 @@ impl CartableSubscription {
         &self,
         ctx: &Context<'_>,
         after_event_id: Option<ID>,
-    ) -> Result<impl Stream<Item = Result<CartableEvent>> + use<>> {
+    ) -> Result<BoxStream<'static, Result<CartableEvent>>> {
         let caller = require(ctx, "cartableEvents").await?;
         let app = app(ctx).clone();
         let after = match &after_event_id {
@@ -56,6 +84,17 @@ impl CartableSubscription {
                 )
             })?),
             None => None,
+        };
+        let hand_off = match ctx.data_opt::<FeedMode>() {
+            None => None,
+            Some(FeedMode::HandOff(slot)) => Some(slot.clone()),
+            Some(FeedMode::One(notice)) => {
+                let event = CartableEvent(notice.clone());
+                return Ok(stream::once(future::ready(Ok(event))).boxed());
+            }
+            Some(FeedMode::Behind(last)) => {
+                return Ok(stream::once(future::ready(Err(fell_behind(*last)))).boxed());
+            }
         };
         // Subscribe before replaying, so nothing committed meanwhile is lost.
         let scope = crate::policy::scope(&caller, crate::policy::Object::CartableNotice);
@@ -87,6 +126,11 @@ impl CartableSubscription {
                     }
                 }
             }
+            if let Some(slot) = hand_off {
+                let live = LiveFeed { rx, last, caller, _gauge: _guard };
+                slot.lock().unwrap_or_else(|p| p.into_inner()).replace(live);
+                return;
+            }
             loop {
                 match rx.recv().await {
                     Ok(notice) => {
@@ -103,7 +147,8 @@ impl CartableSubscription {
                     Err(RecvError::Closed) => return,
                 }
             }
-        })
+        }
+        .boxed())
     }
 }
 

@@ -88,8 +88,40 @@ pub fn app<'a>(ctx: &Context<'a>) -> &'a Arc<App> {
     ctx.data_unchecked::<Arc<App>>()
 }
 
-/// The signed-in caller with its account rows, or `UNAUTHENTICATED`.
+/// Set when a resolver read who the viewer is (not only its role and scope): the result of
+/// the request is then the viewer's own and is not shared with other subscribers (see
+/// `crate::http::ws_feed`). Present only in the requests that render a shared event.
+#[derive(Debug, Default)]
+pub struct Personal(std::sync::atomic::AtomicBool);
+
+impl Personal {
+    /// Whether a resolver read who the viewer is.
+    pub fn is_set(&self) -> bool {
+        self.0.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+fn mark_personal(ctx: &Context<'_>) {
+    if let Some(p) = ctx.data_opt::<Arc<Personal>>() {
+        p.0.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// The signed-in caller with its account rows, or `UNAUTHENTICATED`. The result is the
+/// viewer's own (see [`Personal`]).
 pub async fn signed_in<'a>(ctx: &Context<'a>) -> AppResult<&'a SignedIn> {
+    mark_personal(ctx);
+    signed_in_unmarked(ctx).await
+}
+
+/// The caller for a decision that depends only on its role and scope (which rows, which
+/// columns it sees): unlike [`caller`], a result decided by it alone may be shared by every
+/// viewer with the same role and scope.
+pub async fn viewer_scope(ctx: &Context<'_>) -> AppResult<Caller> {
+    Ok(signed_in_unmarked(ctx).await?.caller)
+}
+
+async fn signed_in_unmarked<'a>(ctx: &Context<'a>) -> AppResult<&'a SignedIn> {
     match ctx.data_opt::<RequestAuth>() {
         Some(auth) => auth.resolve(app(ctx)).await,
         None => Err(AppError::unauthenticated(
@@ -99,6 +131,8 @@ pub async fn signed_in<'a>(ctx: &Context<'a>) -> AppResult<&'a SignedIn> {
 }
 
 /// The signed-in caller, or `UNAUTHENTICATED`.
+/// The result is the viewer's own (see [`Personal`]); for a decision by role and scope
+/// alone, [`viewer_scope`].
 pub async fn caller(ctx: &Context<'_>) -> AppResult<Caller> {
     Ok(signed_in(ctx).await?.caller)
 }

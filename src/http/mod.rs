@@ -6,6 +6,7 @@ mod graphql;
 mod payments;
 pub mod playground;
 mod ws;
+mod ws_feed;
 
 use axum::Router;
 use axum::extract::{MatchedPath, Request, State};

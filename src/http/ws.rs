@@ -16,7 +16,7 @@
 //!   disabled or changed, on any instance, the socket is closed with 4403 at once;
 //! - at most `WS_MAX_OPERATIONS` operations are open on it at once.
 
-use async_graphql::http::{ALL_WEBSOCKET_PROTOCOLS, WebSocketProtocols, WsMessage};
+use async_graphql::http::{ALL_WEBSOCKET_PROTOCOLS, ClientMessage, WebSocketProtocols, WsMessage};
 use async_graphql::{Data, Executor, Request, Response, ServerError};
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{ConnectInfo, State};
@@ -28,9 +28,10 @@ use futures_util::{SinkExt, StreamExt, future};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use tokio::sync::{broadcast, watch};
+use tokio::sync::{broadcast, mpsc, watch};
 
 use super::AppState;
+use super::ws_feed::{Feeds, Shape};
 use crate::app::App;
 use crate::auth::{Authentication, Claims, TokenError};
 use crate::error::{AppError, ErrorCode};
@@ -119,24 +120,25 @@ struct SocketAuth {
 /// The schema, with each operation of the socket given the socket's credentials as they
 /// are at that moment (and loaders of its own: nothing is cached across operations).
 #[derive(Clone)]
-struct SocketExecutor {
-    schema: AppSchema,
-    app: Arc<App>,
+pub(super) struct SocketExecutor {
+    pub(super) schema: AppSchema,
+    pub(super) app: Arc<App>,
     auth: Arc<SocketAuth>,
     peer: String,
 }
 
 /// Frees an operation's slot on its socket when the operation ends.
-struct Slot(Arc<SocketAuth>);
+pub(super) struct SocketSlot(Arc<SocketAuth>);
 
-impl Drop for Slot {
+impl Drop for SocketSlot {
     fn drop(&mut self) {
         self.0.open.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
 impl SocketExecutor {
-    fn prepare(&self, request: Request) -> Request {
+    /// `request` with the socket's credentials as they are now.
+    pub(super) fn prepare(&self, request: Request) -> Request {
         let authentication = self.authentication();
         let db = RequestDb::new(&self.app);
         self.attach(request, db, authentication)
@@ -178,8 +180,30 @@ impl Executor for SocketExecutor {
         request: Request,
         session_data: Option<Arc<Data>>,
     ) -> BoxStream<'static, Response> {
+        let slot = match self.open_slot() {
+            Ok(slot) => slot,
+            Err(refused) => {
+                return futures_util::stream::once(future::ready(*refused)).boxed();
+            }
+        };
+        self.schema
+            .execute_stream_with_session_data(
+                self.prepare(request),
+                session_data.unwrap_or_default(),
+            )
+            .map(move |response| {
+                let _open = &slot;
+                response
+            })
+            .boxed()
+    }
+}
+
+impl SocketExecutor {
+    /// A slot for one more operation on the socket, or the response refusing it.
+    pub(super) fn open_slot(&self) -> Result<SocketSlot, Box<Response>> {
         let open = self.auth.open.fetch_add(1, Ordering::SeqCst) + 1;
-        let slot = Slot(self.auth.clone());
+        let slot = SocketSlot(self.auth.clone());
         if open > self.auth.max_open {
             let mut e = AppError::new(
                 ErrorCode::RateLimited,
@@ -196,19 +220,9 @@ impl Executor for SocketExecutor {
             let error: ServerError = async_graphql::Error::from(e)
                 .into_server_error(async_graphql::Pos { line: 1, column: 1 });
             drop(slot);
-            return futures_util::stream::once(future::ready(Response::from_errors(vec![error])))
-                .boxed();
+            return Err(Box::new(Response::from_errors(vec![error])));
         }
-        self.schema
-            .execute_stream_with_session_data(
-                self.prepare(request),
-                session_data.unwrap_or_default(),
-            )
-            .map(move |response| {
-                let _open = &slot;
-                response
-            })
-            .boxed()
+        Ok(slot)
     }
 }
 
@@ -313,22 +327,47 @@ async fn serve(state: AppState, socket: WebSocket, protocol: WebSocketProtocols,
             async move { Ok(ping(app, auth, payload).await) }
         }
     };
-    let input = stream
-        .take_while(|res| future::ready(res.is_ok()))
-        .filter_map(|msg| {
-            future::ready(match msg {
-                Ok(Message::Text(t)) => Some(t.as_bytes().to_vec()),
-                Ok(Message::Binary(b)) => Some(b.to_vec()),
-                _ => None,
+    // `cartableEvents` alone is delivered here from shared renders (see `ws_feed`): its
+    // `subscribe` goes to the loop below instead of async-graphql, in order with the rest.
+    let (feed_tx, mut feed_rx) = mpsc::unbounded_channel::<FeedOp>();
+    let input = {
+        let auth = auth.clone();
+        stream
+            .take_while(|res| future::ready(res.is_ok()))
+            .filter_map(move |msg| {
+                let bytes = match &msg {
+                    Ok(Message::Text(t)) => t.as_bytes(),
+                    Ok(Message::Binary(b)) => b.as_ref(),
+                    _ => return future::ready(None),
+                };
+                let message = ClientMessage::from_bytes(bytes);
+                future::ready(match message {
+                    // Before connection_init is accepted async-graphql refuses it.
+                    Ok(ClientMessage::Start { id, payload }) if auth.claims.borrow().is_some() => {
+                        match Shape::of(&payload) {
+                            Some(shape) => {
+                                let _ = feed_tx.send(FeedOp::Start(id, shape));
+                                None
+                            }
+                            None => Some(Ok(ClientMessage::Start { id, payload })),
+                        }
+                    }
+                    Ok(ClientMessage::Stop { id }) => {
+                        let _ = feed_tx.send(FeedOp::Stop(id.clone()));
+                        Some(Ok(ClientMessage::Stop { id }))
+                    }
+                    other => Some(other),
+                })
             })
-        });
+    };
     let executor = SocketExecutor {
         schema: state.schema.clone(),
         app: app.clone(),
         auth: auth.clone(),
         peer,
     };
-    let messages = async_graphql::http::WebSocket::new(executor, input, protocol)
+    let mut feeds = Feeds::new(executor.clone(), protocol);
+    let messages = async_graphql::http::WebSocket::from_message_stream(executor, input, protocol)
         // No keepalive timeout: async-graphql resets it only on client messages, and clients
         // such as graphql-ws send none by default while they receive events.
         .on_connection_init(on_init)
@@ -348,6 +387,7 @@ async fn serve(state: AppState, socket: WebSocket, protocol: WebSocketProtocols,
     futures_util::pin_mut!(messages);
     let mut claims = auth.claims.subscribe();
     let mut changes_open = true;
+    let mut feed_open = true;
     loop {
         let (user, expires) = match &*claims.borrow_and_update() {
             Some(c) => (Some(c.sub), Some(c.exp)),
@@ -371,6 +411,29 @@ async fn serve(state: AppState, socket: WebSocket, protocol: WebSocketProtocols,
                     .send(close(FORBIDDEN, "the access token has expired: renew it with a ping or reconnect"))
                     .await;
                 break;
+            }
+            op = feed_rx.recv(), if feed_open => {
+                let frame = match op {
+                    Some(FeedOp::Start(id, shape)) => {
+                        feeds.start(id, shape);
+                        None
+                    }
+                    Some(FeedOp::Stop(id)) => feeds.stop(&id),
+                    None => {
+                        feed_open = false;
+                        None
+                    }
+                };
+                if let Some(frame) = frame
+                    && sink.send(Message::Text(frame.into())).await.is_err()
+                {
+                    break;
+                }
+            }
+            frame = feeds.next() => {
+                if sink.send(Message::Text(frame.into())).await.is_err() {
+                    break;
+                }
             }
             _ = claims.changed() => {}
             () = app.draining.cancelled() => {
@@ -398,6 +461,12 @@ async fn serve(state: AppState, socket: WebSocket, protocol: WebSocketProtocols,
             }
         }
     }
+}
+
+/// A `subscribe` or `complete` for the operations delivered by [`Feeds`].
+enum FeedOp {
+    Start(String, Shape),
+    Stop(String),
 }
 
 /// Sleeps until `until`, or forever without a deadline (before `connection_init`).

@@ -25,6 +25,7 @@ mod qualification;
 mod reference;
 mod replica;
 mod security;
+mod shared_feed;
 mod sockets;
 mod statements;
 mod statistics;

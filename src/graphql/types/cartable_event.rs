@@ -13,7 +13,7 @@ use super::termination::TerminationRequest;
 use crate::cartable::Notice;
 use crate::domain::Entity;
 use crate::domain::jalali;
-use crate::graphql::context::caller;
+use crate::graphql::context::viewer_scope;
 use crate::graphql::loaders::{
     ContractId, CooperationRequestId, CopyOfMessage, Loaders, MessageId, PaymentId, RequestId,
     TerminationRequestId,
@@ -119,7 +119,8 @@ impl CartableEvent {
         let Some(row) = loaders.load_one(MessageId(id)).await? else {
             return Ok(None);
         };
-        let caller = caller(ctx).await?;
+        // The copy is the officer's (part of the scope), the admin flag the role's.
+        let caller = viewer_scope(ctx).await?;
         let copy = match caller.officer_id {
             Some(o) => loaders.load_one(CopyOfMessage(id, o)).await?,
             None => None,

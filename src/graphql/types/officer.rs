@@ -8,7 +8,7 @@ use super::reference::{City, FieldOfStudy, Province, province};
 use crate::domain::jalali;
 use crate::domain::officer::{DegreeLevel, Gender, QualificationStatus};
 use crate::error::AppError;
-use crate::graphql::context::caller;
+use crate::graphql::context::viewer_scope;
 use crate::graphql::loaders::{
     CityId, CurrentDocumentsOfOfficer, FieldOfStudyId, Loaders, OfficerId,
 };
@@ -183,7 +183,8 @@ pub async fn officer_of(
     officer_id: uuid::Uuid,
     parties: &crate::domain::Parties,
 ) -> Result<Officer> {
-    let caller = caller(ctx).await?;
+    // What the caller sees of an officer depends on its role and scope only.
+    let caller = viewer_scope(ctx).await?;
     let visibility = policy::access_to(&caller, Kind::Officer, parties);
     let row = ctx
         .data_unchecked::<Loaders>()
