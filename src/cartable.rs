@@ -72,14 +72,51 @@ pub struct Notice {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct RenderKey {
     /// The selection, as `crate::http::ws_feed` names it.
-    pub selection: Arc<str>,
+    pub selection: Selection,
     /// The viewer, or its role and scope only.
     pub viewer: Caller,
 }
 
+/// The name of a subscription's selection, with its hash computed once (every subscriber
+/// looks its render up for every event).
+#[derive(Debug, Clone)]
+pub struct Selection {
+    text: Arc<str>,
+    hash: u64,
+}
+
+impl Selection {
+    /// The selection named `text`.
+    pub fn new(text: &str) -> Self {
+        use std::hash::{Hash, Hasher};
+        // The same on every thread (equality still compares the texts).
+        let mut hasher = std::hash::DefaultHasher::new();
+        text.hash(&mut hasher);
+        let hash = hasher.finish();
+        Self {
+            text: text.into(),
+            hash,
+        }
+    }
+}
+
+impl PartialEq for Selection {
+    fn eq(&self, other: &Self) -> bool {
+        self.hash == other.hash && (Arc::ptr_eq(&self.text, &other.text) || self.text == other.text)
+    }
+}
+
+impl Eq for Selection {}
+
+impl std::hash::Hash for Selection {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        state.write_u64(self.hash);
+    }
+}
+
 impl RenderKey {
     /// The key shared by every viewer with the role and scope of `caller`.
-    pub fn scoped(selection: Arc<str>, caller: &Caller) -> Self {
+    pub fn scoped(selection: Selection, caller: &Caller) -> Self {
         Self {
             selection,
             viewer: Caller {
@@ -91,7 +128,7 @@ impl RenderKey {
     }
 
     /// The key of `caller`'s own render.
-    pub fn personal(selection: Arc<str>, caller: &Caller) -> Self {
+    pub fn personal(selection: Selection, caller: &Caller) -> Self {
         Self {
             selection,
             viewer: *caller,

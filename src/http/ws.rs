@@ -24,7 +24,7 @@ use axum::http::{HeaderMap, header};
 use axum::response::Response as HttpResponse;
 use chrono::{DateTime, Utc};
 use futures_util::stream::BoxStream;
-use futures_util::{SinkExt, StreamExt, future};
+use futures_util::{FutureExt, SinkExt, StreamExt, future};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -431,7 +431,19 @@ async fn serve(state: AppState, socket: WebSocket, protocol: WebSocketProtocols,
                 }
             }
             frame = feeds.next() => {
-                if sink.send(Message::Text(frame.into())).await.is_err() {
+                // The frames ready now go out in one write (a subscriber behind catches up
+                // with fewer system calls).
+                let mut batch = vec![frame];
+                while batch.len() < 64
+                    && let Some(frame) = feeds.next().now_or_never()
+                {
+                    batch.push(frame);
+                }
+                let mut sent = true;
+                for frame in batch {
+                    sent = sent && sink.feed(Message::Text(frame.into())).await.is_ok();
+                }
+                if !sent || sink.flush().await.is_err() {
                     break;
                 }
             }

@@ -12,16 +12,16 @@
 //!    its live part (the receiver it subscribed before the replay, the last event sent, the
 //!    viewer) and ends;
 //! 2. for each live event that concerns the viewer, the subscriber asks the event for its
-//!    render under (selection, viewer's role and scope): the first to ask starts it, in a
-//!    task of its own (async-graphql again, with [`FeedMode::One`]), and everyone awaits the
-//!    same serialised payload, which each socket frames with its own operation id;
+//!    render under (selection, viewer's role and scope): the first to ask starts it
+//!    (async-graphql again, with [`FeedMode::One`]), and everyone awaits the same
+//!    serialised payload, which each socket frames with its own operation id;
 //! 3. a render that read who the viewer is (a download link is signed for one session, see
 //!    [`crate::graphql::context::Personal`]) or that failed is its viewer's alone: the others
 //!    make their own, keyed by their whole identity.
 //!
 //! Any other operation goes to async-graphql unchanged.
 
-use async_graphql::parser::types::{DocumentOperations, OperationType, Selection};
+use async_graphql::parser::types::{DocumentOperations, OperationType, Selection as Item};
 use async_graphql::{Request, Response, Value, Variables};
 use futures_util::future::{AbortHandle, Abortable, BoxFuture};
 use futures_util::stream::{BoxStream, SelectAll};
@@ -32,7 +32,7 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::broadcast::error::RecvError;
 
 use super::ws::{SocketExecutor, SocketSlot};
-use crate::cartable::{Notice, RenderKey, Rendered};
+use crate::cartable::{Notice, RenderKey, Rendered, Selection};
 use crate::domain::Caller;
 use crate::graphql::cartable::FeedMode;
 use crate::graphql::context::Personal;
@@ -47,7 +47,7 @@ pub(super) struct Shape {
     operation_name: Option<String>,
     variables: Variables,
     /// Document, operation and variables (but `afterEventId`'s), which decide the render.
-    selection: Arc<str>,
+    selection: Selection,
 }
 
 impl Shape {
@@ -71,7 +71,7 @@ impl Shape {
         let [item] = op.node.selection_set.node.items.as_slice() else {
             return None;
         };
-        let Selection::Field(field) = &item.node else {
+        let Item::Field(field) = &item.node else {
             return None;
         };
         if field.node.name.node != FIELD || !field.node.directives.is_empty() {
@@ -101,7 +101,7 @@ impl Shape {
             query: request.query.clone(),
             operation_name: request.operation_name.clone(),
             variables: request.variables.clone(),
-            selection: selection.into(),
+            selection: Selection::new(&selection),
         })
     }
 
@@ -326,8 +326,12 @@ async fn render(
         .clone()
 }
 
-/// Starts a render in a task of its own, so that no subscriber's socket (a slow one, or one
-/// that goes away) holds up the others that await it.
+/// A render, as a future any of its waiters drives: the first subscriber to ask polls it
+/// at once (a render that reads nothing from the database completes in that poll, before
+/// the other subscribers are woken), and when it waits for the database, whichever waiter
+/// is woken first drives it on, so no one socket (a slow one, or one that goes away) holds
+/// up the others. Not a task of its own: a spawned task would run only after every
+/// subscriber woken by the event had been polled, and wake them all a second time.
 fn start(
     executor: &SocketExecutor,
     shape: &Arc<Shape>,
@@ -335,7 +339,7 @@ fn start(
     notice: &Arc<Notice>,
 ) -> BoxFuture<'static, Arc<Rendered>> {
     let (executor, shape, by, notice) = (executor.clone(), shape.clone(), *viewer, notice.clone());
-    let task = tokio::spawn(async move {
+    async move {
         executor.app.hub.count_render();
         let personal = Arc::new(Personal::default());
         let request = shape
@@ -343,24 +347,11 @@ fn start(
             .data(FeedMode::One(notice))
             .data(personal.clone());
         let response = one_with(&executor, request).await;
-        Rendered {
+        Arc::new(Rendered {
             payload: payload(&response).into(),
             personal: personal.is_set() || response.is_err(),
             by,
-        }
-    });
-    async move {
-        match task.await {
-            Ok(rendered) => Arc::new(rendered),
-            Err(e) => {
-                let error = async_graphql::ServerError::new(format!("rendering: {e}"), None);
-                Arc::new(Rendered {
-                    payload: payload(&Response::from_errors(vec![error])).into(),
-                    personal: true,
-                    by,
-                })
-            }
-        }
+        })
     }
     .boxed()
 }
