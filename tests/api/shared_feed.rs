@@ -276,3 +276,26 @@ async fn the_legacy_graphql_ws_protocol_gets_data_messages() {
         "{data}"
     );
 }
+
+#[tokio::test]
+async fn other_documents_run_per_subscriber_with_the_same_results() {
+    let app = TestApp::spawn().await;
+    let officer = app.register_officer().await;
+    let admin = app.login_as(Role::DirectorateAdmin).await;
+    // A directive on the field: async-graphql runs it for this subscriber alone.
+    let own = "subscription { cartableEvents @include(if: true) { id kind qualificationRequest { id status } } }";
+    let mut a = app.ws(Some(&admin)).await.unwrap();
+    a.subscribe("own", own, json!({})).await;
+    let mut b = app.ws(Some(&admin)).await.unwrap();
+    b.subscribe("shared", SHARED, json!({})).await;
+    settle(&app).await;
+    app.gql_as(&officer.token, START, json!({})).await;
+    let pa = next_of(&mut a, "own").await;
+    let pb = next_of(&mut b, "shared").await;
+    assert_eq!(pa, pb, "the same answer either way");
+    assert_eq!(
+        pa["data"]["cartableEvents"]["kind"],
+        "QUALIFICATION_REQUEST_CREATE"
+    );
+    assert_eq!(app.app.hub.renders(), 1, "only the shared one is a render");
+}
