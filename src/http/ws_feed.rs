@@ -58,6 +58,11 @@ impl Shape {
         if request.query.is_empty() || !request.extensions.is_empty() {
             return None;
         }
+        // The parser recurses once per level: a document nested too deep is left to
+        // async-graphql, whose nesting guard refuses it before anything parses it.
+        if crate::graphql::nesting::check(&request.query, &request.variables).is_some() {
+            return None;
+        }
         let doc = async_graphql::parser::parse_query(&request.query).ok()?;
         let op = match (&doc.operations, &request.operation_name) {
             (DocumentOperations::Single(op), None) => op,
@@ -382,6 +387,13 @@ mod tests {
         assert!(!shared("query { cartableEvents { id } }"));
         assert!(!shared("subscription { cartableEvents { id } "));
         assert!(!shared(""));
+        // Nested too deep to parse safely: not even looked at.
+        let deep = format!(
+            "subscription {{ cartableEvents {{ id }} }} query Q {{ {}a{} }}",
+            "a { ".repeat(5000),
+            " }".repeat(5000)
+        );
+        assert!(!shared(&deep));
     }
 
     #[test]
