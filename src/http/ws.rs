@@ -31,7 +31,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use tokio::sync::{broadcast, mpsc, watch};
 
 use super::AppState;
-use super::ws_feed::{Feeds, Shape};
+use super::ws_feed::{Feeds, Shape, Socket};
 use crate::app::App;
 use crate::auth::{Authentication, Claims, TokenError};
 use crate::error::{AppError, ErrorCode};
@@ -120,15 +120,15 @@ struct SocketAuth {
 /// The schema, with each operation of the socket given the socket's credentials as they
 /// are at that moment (and loaders of its own: nothing is cached across operations).
 #[derive(Clone)]
-pub(super) struct SocketExecutor {
-    pub(super) schema: AppSchema,
-    pub(super) app: Arc<App>,
+struct SocketExecutor {
+    schema: AppSchema,
+    app: Arc<App>,
     auth: Arc<SocketAuth>,
     peer: String,
 }
 
 /// Frees an operation's slot on its socket when the operation ends.
-pub(super) struct SocketSlot(Arc<SocketAuth>);
+struct SocketSlot(Arc<SocketAuth>);
 
 impl Drop for SocketSlot {
     fn drop(&mut self) {
@@ -138,7 +138,7 @@ impl Drop for SocketSlot {
 
 impl SocketExecutor {
     /// `request` with the socket's credentials as they are now.
-    pub(super) fn prepare(&self, request: Request) -> Request {
+    fn prepare(&self, request: Request) -> Request {
         let authentication = self.authentication();
         let db = RequestDb::new(&self.app);
         self.attach(request, db, authentication)
@@ -201,7 +201,7 @@ impl Executor for SocketExecutor {
 
 impl SocketExecutor {
     /// A slot for one more operation on the socket, or the response refusing it.
-    pub(super) fn open_slot(&self) -> Result<SocketSlot, Box<Response>> {
+    fn open_slot(&self) -> Result<SocketSlot, Box<Response>> {
         let open = self.auth.open.fetch_add(1, Ordering::SeqCst) + 1;
         let slot = SocketSlot(self.auth.clone());
         if open > self.auth.max_open {
@@ -223,6 +223,24 @@ impl SocketExecutor {
             return Err(Box::new(Response::from_errors(vec![error])));
         }
         Ok(slot)
+    }
+}
+
+impl Socket for SocketExecutor {
+    fn schema(&self) -> &AppSchema {
+        &self.schema
+    }
+
+    fn app(&self) -> &App {
+        &self.app
+    }
+
+    fn prepare(&self, request: Request) -> Request {
+        SocketExecutor::prepare(self, request)
+    }
+
+    fn open_slot(&self) -> Result<Box<dyn Send + Sync>, Box<Response>> {
+        SocketExecutor::open_slot(self).map(|slot| Box::new(slot) as Box<dyn Send + Sync>)
     }
 }
 
@@ -366,7 +384,7 @@ async fn serve(state: AppState, socket: WebSocket, protocol: WebSocketProtocols,
         auth: auth.clone(),
         peer,
     };
-    let mut feeds = Feeds::new(executor.clone(), protocol);
+    let mut feeds = Feeds::new(Arc::new(executor.clone()), protocol);
     let messages = async_graphql::http::WebSocket::from_message_stream(executor, input, protocol)
         // No keepalive timeout: async-graphql resets it only on client messages, and clients
         // such as graphql-ws send none by default while they receive events.

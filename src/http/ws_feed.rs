@@ -31,12 +31,29 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::sync::broadcast::error::RecvError;
 
-use super::ws::{SocketExecutor, SocketSlot};
+use crate::app::App;
 use crate::cartable::{Notice, RenderKey, Rendered, Selection};
 use crate::domain::Caller;
+use crate::graphql::AppSchema;
 use crate::graphql::cartable::FeedMode;
 use crate::graphql::context::Personal;
 use async_graphql::http::WebSocketProtocols;
+
+/// What the feeds need of their socket, given by the socket layer (`ws.rs`): the schema,
+/// the application, the socket's credentials as they are now, and its operation slots.
+pub(super) trait Socket: Send + Sync + 'static {
+    /// The schema.
+    fn schema(&self) -> &AppSchema;
+    /// The application.
+    fn app(&self) -> &App;
+    /// `request` with the socket's credentials as they are now.
+    fn prepare(&self, request: Request) -> Request;
+    /// A slot for one more operation on the socket (freed when dropped), or the response
+    /// refusing it.
+    fn open_slot(&self) -> Result<Box<dyn Send + Sync>, Box<Response>>;
+}
+
+type SocketExecutor = Arc<dyn Socket>;
 
 /// The root field delivered from shared renders.
 const FIELD: &str = "cartableEvents";
@@ -242,7 +259,7 @@ fn run(
     executor: SocketExecutor,
     shape: Shape,
     frames: Frames,
-    slot: SocketSlot,
+    slot: Box<dyn Send + Sync>,
     done: Arc<AtomicBool>,
 ) -> BoxStream<'static, String> {
     let shape = Arc::new(shape);
@@ -252,7 +269,7 @@ fn run(
         let request = executor
             .prepare(shape.request())
             .data(FeedMode::HandOff(hand_off.clone()));
-        let mut first = executor.schema.execute_stream(request);
+        let mut first = executor.schema().execute_stream(request);
         while let Some(response) = first.next().await {
             yield frames.next(&payload(&response));
         }
@@ -300,7 +317,7 @@ async fn one(executor: &SocketExecutor, shape: &Shape, mode: FeedMode) -> Respon
 
 async fn one_with(executor: &SocketExecutor, request: Request) -> Response {
     let request = executor.prepare(request);
-    match executor.schema.execute_stream(request).next().await {
+    match executor.schema().execute_stream(request).next().await {
         Some(response) => response,
         None => Response::new(Value::Null),
     }
@@ -345,7 +362,7 @@ fn start(
 ) -> BoxFuture<'static, Arc<Rendered>> {
     let (executor, shape, by, notice) = (executor.clone(), shape.clone(), *viewer, notice.clone());
     async move {
-        executor.app.hub.count_render();
+        executor.app().hub.count_render();
         let personal = Arc::new(Personal::default());
         let request = shape
             .request()
