@@ -29,6 +29,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use tokio::sync::{broadcast, mpsc, watch};
+use uuid::Uuid;
 
 use super::AppState;
 use super::ws_feed::{Feeds, Shape, Socket};
@@ -315,6 +316,26 @@ fn close(code: u16, reason: &str) -> Message {
     }))
 }
 
+/// What wakes a socket other than its shared feeds: each source is a stream of its own in one
+/// `select_all`, so that an event delivered to the socket polls only the feed that has it,
+/// not async-graphql's protocol machinery, the expiry timer, the drain signal and the
+/// account changes as well (a `select!` over them polls every branch on every wake-up and
+/// re-registers the shared ones, the drain token's and the account channel's wait lists,
+/// under their locks: at 10,000 subscribers that was most of a delivery's cost beside the
+/// write itself).
+enum Wake {
+    /// A message of async-graphql's protocol to send.
+    Out(Message),
+    /// The protocol stream ended (the client closed, or the protocol closed it).
+    Ended,
+    /// The access token expired.
+    Expired,
+    /// The server is draining.
+    Draining,
+    /// The caller's session ended or its account changed.
+    Revoked,
+}
+
 async fn serve(state: AppState, socket: WebSocket, protocol: WebSocketProtocols, peer: String) {
     let (mut sink, stream) = socket.split();
     let app = state.app.clone();
@@ -324,7 +345,7 @@ async fn serve(state: AppState, socket: WebSocket, protocol: WebSocketProtocols,
         max_open: app.config.ws_max_operations.max(1),
     });
     // Subscribed before the connection is initialised, so no change is missed.
-    let mut changes = app.hub.account_changes();
+    let changes = app.hub.account_changes();
     let refused = Arc::new(AtomicBool::new(false));
     let on_init = {
         let (app, auth, refused) = (app.clone(), auth.clone(), refused.clone());
@@ -390,46 +411,59 @@ async fn serve(state: AppState, socket: WebSocket, protocol: WebSocketProtocols,
         // such as graphql-ws send none by default while they receive events.
         .on_connection_init(on_init)
         .on_ping(on_ping)
-        .map(|msg| match msg {
-            WsMessage::Text(text) => Message::Text(text.into()),
-            WsMessage::Close(code, reason) => {
-                // A refused connection_init closes with 4403 Forbidden (graphql-transport-ws).
-                let code = if refused.load(Ordering::SeqCst) && code == 1002 {
-                    FORBIDDEN
-                } else {
-                    code
-                };
-                close(code, &reason)
-            }
-        });
-    futures_util::pin_mut!(messages);
-    let mut claims = auth.claims.subscribe();
-    let mut changes_open = true;
+        .map(move |msg| {
+            Wake::Out(match msg {
+                WsMessage::Text(text) => Message::Text(text.into()),
+                WsMessage::Close(code, reason) => {
+                    // A refused connection_init closes with 4403 Forbidden (graphql-transport-ws).
+                    let code = if refused.load(Ordering::SeqCst) && code == 1002 {
+                        FORBIDDEN
+                    } else {
+                        code
+                    };
+                    close(code, &reason)
+                }
+            })
+        })
+        .chain(futures_util::stream::once(future::ready(Wake::Ended)));
+    let draining =
+        futures_util::stream::once(app.draining.clone().cancelled_owned()).map(|()| Wake::Draining);
+    let mut wakes = futures_util::stream::select_all([
+        messages.boxed(),
+        expiry(auth.clone()).boxed(),
+        draining.boxed(),
+        revocations(app.clone(), auth.clone(), changes).boxed(),
+    ]);
     let mut feed_open = true;
     loop {
-        let (user, expires) = match &*claims.borrow_and_update() {
-            Some(c) => (Some(c.sub), Some(c.exp)),
-            None => (None, None),
-        };
-        let until = expires.map(|exp| {
-            let left = (exp - Utc::now().timestamp()).max(0);
-            tokio::time::Instant::now() + std::time::Duration::from_secs(left.unsigned_abs())
-        });
         tokio::select! {
-            item = messages.next() => match item {
-                Some(item) => {
+            wake = wakes.next() => match wake {
+                Some(Wake::Out(item)) => {
                     if sink.send(item).await.is_err() {
                         break;
                     }
                 }
-                None => break,
+                Some(Wake::Expired) => {
+                    let _ = sink
+                        .send(close(FORBIDDEN, "the access token has expired: renew it with a ping or reconnect"))
+                        .await;
+                    break;
+                }
+                Some(Wake::Draining) => {
+                    let _ = sink
+                        .send(close(RESTARTING, "the server is restarting: reconnect and resume with afterEventId"))
+                        .await;
+                    let _ = sink.close().await;
+                    break;
+                }
+                Some(Wake::Revoked) => {
+                    let _ = sink
+                        .send(close(FORBIDDEN, "the session has ended or the account was disabled"))
+                        .await;
+                    break;
+                }
+                Some(Wake::Ended) | None => break,
             },
-            _ = sleep_until(until) => {
-                let _ = sink
-                    .send(close(FORBIDDEN, "the access token has expired: renew it with a ping or reconnect"))
-                    .await;
-                break;
-            }
             op = feed_rx.recv(), if feed_open => {
                 let frame = match op {
                     Some(FeedOp::Start(id, shape)) => {
@@ -465,29 +499,57 @@ async fn serve(state: AppState, socket: WebSocket, protocol: WebSocketProtocols,
                     break;
                 }
             }
-            _ = claims.changed() => {}
-            () = app.draining.cancelled() => {
-                let _ = sink
-                    .send(close(RESTARTING, "the server is restarting: reconnect and resume with afterEventId"))
-                    .await;
-                let _ = sink.close().await;
-                break;
-            }
-            change = changes.recv(), if changes_open => {
-                let recheck = match change {
-                    Ok(changed) => changed.is_nil() || Some(changed) == user,
-                    Err(broadcast::error::RecvError::Lagged(_)) => true,
-                    Err(broadcast::error::RecvError::Closed) => {
-                        changes_open = false;
-                        false
-                    }
-                };
-                if recheck && !still_current(&app, &auth).await {
-                    let _ = sink
-                        .send(close(FORBIDDEN, "the session has ended or the account was disabled"))
-                        .await;
-                    break;
+        }
+    }
+}
+
+/// [`Wake::Expired`] when the socket's token expires; a renewal (a new token in a `ping`)
+/// moves the deadline.
+fn expiry(auth: Arc<SocketAuth>) -> impl futures_util::Stream<Item = Wake> + Send {
+    let mut claims = auth.claims.subscribe();
+    drop(auth);
+    async_stream::stream! {
+        loop {
+            let expires = claims.borrow_and_update().as_ref().map(|c| c.exp);
+            let until = expires.map(|exp| {
+                let left = (exp - Utc::now().timestamp()).max(0);
+                tokio::time::Instant::now() + std::time::Duration::from_secs(left.unsigned_abs())
+            });
+            tokio::select! {
+                () = sleep_until(until) => {
+                    yield Wake::Expired;
+                    return;
                 }
+                changed = claims.changed() => {
+                    if changed.is_err() {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// [`Wake::Revoked`] once an account change concerns the socket's caller and the caller is
+/// no longer signed in.
+fn revocations(
+    app: Arc<App>,
+    auth: Arc<SocketAuth>,
+    mut changes: broadcast::Receiver<Uuid>,
+) -> impl futures_util::Stream<Item = Wake> + Send {
+    async_stream::stream! {
+        loop {
+            let recheck = match changes.recv().await {
+                Ok(changed) => {
+                    let user = auth.claims.borrow().as_ref().map(|c| c.sub);
+                    changed.is_nil() || Some(changed) == user
+                }
+                Err(broadcast::error::RecvError::Lagged(_)) => true,
+                Err(broadcast::error::RecvError::Closed) => return,
+            };
+            if recheck && !still_current(&app, &auth).await {
+                yield Wake::Revoked;
+                return;
             }
         }
     }
