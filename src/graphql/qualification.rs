@@ -105,6 +105,20 @@ async fn with_universities(
     rows.into_iter().map(|(r, _)| r).collect()
 }
 
+/// The columns a page of requests reads: the proposed data only when a node of the query
+/// asks for it (`proposed`, or `changesSinceDeficiencies`, which compares it).
+fn columns(ctx: &Context<'_>) -> q::Columns {
+    let look = ctx.look_ahead();
+    let asks = |node: async_graphql::Lookahead<'_>| {
+        node.field("proposed").exists() || node.field("changesSinceDeficiencies").exists()
+    };
+    if asks(look.field("edges").field("node")) || asks(look.field("nodes")) {
+        q::Columns::All
+    } else {
+        q::Columns::WithoutProposed
+    }
+}
+
 /// Queries of requests.
 #[derive(Default)]
 pub struct QualificationQuery;
@@ -122,7 +136,7 @@ impl QualificationQuery {
         let mut conn = store::conn(&app(ctx).pool).await?;
         match q::find(&mut conn, id).await? {
             Some(r) if policy::sees(&caller, Object::QualificationRequest, &r.parties()) => {
-                Ok(QualificationRequest(r))
+                Ok(QualificationRequest::from(r))
             }
             _ => Err(AppError::not_found().into()),
         }
@@ -137,15 +151,19 @@ impl QualificationQuery {
         after: Option<String>,
     ) -> Result<RequestConnection> {
         let page = Page::for_field(ctx, first, after)?;
+        let columns = columns(ctx);
         let caller = caller(ctx).await?;
         let officer = caller.officer_id.ok_or_else(AppError::not_found)?;
         let mut conn = crate::graphql::context::read_conn(ctx).await?;
         let (rows, total) = q::list_for_officer(
             &mut conn,
             officer,
-            page.after,
-            page.first + 1,
-            page.with_total,
+            q::PageRead {
+                after: page.after,
+                limit: page.first + 1,
+                with_total: page.with_total,
+                columns,
+            },
         )
         .await?;
         drop(conn);
@@ -155,7 +173,7 @@ impl QualificationQuery {
             total.unwrap_or_default(),
             &page,
             |r| encode(r.created_at, r.id),
-            QualificationRequest,
+            |r| QualificationRequest(r, columns),
         ))
     }
 
@@ -173,6 +191,7 @@ impl QualificationQuery {
         overdue_only: Option<bool>,
     ) -> Result<RequestConnection> {
         let page = Page::for_field(ctx, first, after)?;
+        let columns = columns(ctx);
         let caller = caller(ctx).await?;
         let university = caller.university_id.ok_or_else(AppError::forbidden)?;
         let mut statuses: Vec<Status> = match status.as_deref() {
@@ -192,9 +211,12 @@ impl QualificationQuery {
             university,
             &statuses,
             waiting_before,
-            page.after,
-            page.first + 1,
-            page.with_total,
+            q::PageRead {
+                after: page.after,
+                limit: page.first + 1,
+                with_total: page.with_total,
+                columns,
+            },
         )
         .await?;
         drop(conn);
@@ -204,7 +226,7 @@ impl QualificationQuery {
             total.unwrap_or_default(),
             &page,
             |r| encode(r.submitted_at.unwrap_or(r.created_at), r.id),
-            QualificationRequest,
+            |r| QualificationRequest(r, columns),
         ))
     }
 }
@@ -224,7 +246,7 @@ impl QualificationMutation {
     ) -> Result<QualificationRequest> {
         let caller = caller(ctx).await?;
         let mut conn = store::conn(&app(ctx).pool).await?;
-        Ok(QualificationRequest(
+        Ok(QualificationRequest::from(
             wf::start(&mut conn, caller, kind).await?,
         ))
     }
@@ -240,7 +262,7 @@ impl QualificationMutation {
         let id = request_id(&id)?;
         let draft = DraftPatch::try_from(input)?;
         let mut conn = store::conn(&app(ctx).pool).await?;
-        Ok(QualificationRequest(
+        Ok(QualificationRequest::from(
             wf::update(&mut conn, caller, id, draft).await?,
         ))
     }
@@ -270,7 +292,7 @@ impl QualificationMutation {
     async fn remove_document(&self, ctx: &Context<'_>, id: ID) -> Result<QualificationRequest> {
         let caller = caller(ctx).await?;
         let id: Uuid = id.parse().map_err(|_| AppError::not_found())?;
-        Ok(QualificationRequest(
+        Ok(QualificationRequest::from(
             app(ctx).documents().remove(caller, id).await?,
         ))
     }
@@ -284,7 +306,7 @@ impl QualificationMutation {
     ) -> Result<QualificationRequest> {
         let caller = caller(ctx).await?;
         let mut conn = store::conn(&app(ctx).pool).await?;
-        Ok(QualificationRequest(
+        Ok(QualificationRequest::from(
             wf::submit(&mut conn, caller, request_id(&id)?).await?,
         ))
     }
@@ -298,7 +320,7 @@ impl QualificationMutation {
     ) -> Result<QualificationRequest> {
         let caller = caller(ctx).await?;
         let mut conn = store::conn(&app(ctx).pool).await?;
-        Ok(QualificationRequest(
+        Ok(QualificationRequest::from(
             wf::resubmit(&mut conn, caller, request_id(&id)?, note).await?,
         ))
     }
@@ -311,7 +333,7 @@ impl QualificationMutation {
     ) -> Result<QualificationRequest> {
         let caller = caller(ctx).await?;
         let mut conn = store::conn(&app(ctx).pool).await?;
-        Ok(QualificationRequest(
+        Ok(QualificationRequest::from(
             wf::cancel(&mut conn, caller, request_id(&id)?).await?,
         ))
     }
@@ -325,7 +347,7 @@ impl QualificationMutation {
     ) -> Result<QualificationRequest> {
         let caller = caller(ctx).await?;
         let mut conn = store::conn(&app(ctx).pool).await?;
-        Ok(QualificationRequest(
+        Ok(QualificationRequest::from(
             wf::claim(&mut conn, caller, request_id(&id)?).await?,
         ))
     }
@@ -347,7 +369,7 @@ impl QualificationMutation {
             })
             .collect();
         let mut conn = store::conn(&app(ctx).pool).await?;
-        Ok(QualificationRequest(
+        Ok(QualificationRequest::from(
             wf::report_deficiencies(&mut conn, caller, request_id(&id)?, items).await?,
         ))
     }
@@ -361,7 +383,7 @@ impl QualificationMutation {
     ) -> Result<QualificationRequest> {
         let caller = caller(ctx).await?;
         let mut conn = store::conn(&app(ctx).pool).await?;
-        Ok(QualificationRequest(
+        Ok(QualificationRequest::from(
             wf::approve(&mut conn, caller, request_id(&id)?, note).await?,
         ))
     }
@@ -376,7 +398,7 @@ impl QualificationMutation {
     ) -> Result<QualificationRequest> {
         let caller = caller(ctx).await?;
         let mut conn = store::conn(&app(ctx).pool).await?;
-        Ok(QualificationRequest(
+        Ok(QualificationRequest::from(
             wf::reject(&mut conn, caller, request_id(&id)?, reason, note).await?,
         ))
     }

@@ -258,32 +258,102 @@ pub async fn write_proposed(
     Ok(updated)
 }
 
+/// Which columns of its requests a page reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Columns {
+    /// Every column.
+    All,
+    /// Every column but the proposed data (13 of a row's 25, most of its bytes), read as
+    /// NULL: for a page whose query asks for none of it. A node built from such a row reads
+    /// the row again before it shows its proposed data.
+    WithoutProposed,
+}
+
+/// The select clause of [`Columns::WithoutProposed`], in the field order of [`Request`].
+macro_rules! without_proposed {
+    () => {{
+        use diesel::dsl::sql;
+        use diesel::sql_types::{Integer, Nullable, Text};
+        (
+            qr::id,
+            qr::officer_id,
+            qr::kind,
+            qr::status,
+            sql::<Nullable<Text>>("NULL::text"),    // first_name
+            sql::<Nullable<Text>>("NULL::text"),    // last_name
+            sql::<Nullable<Text>>("NULL::text"),    // father_name
+            sql::<Nullable<Text>>("NULL::text"),    // gender
+            sql::<Nullable<Text>>("NULL::text"),    // birth_certificate_number
+            sql::<Nullable<Text>>("NULL::text"),    // phone
+            sql::<Nullable<Text>>("NULL::text"),    // mobile
+            sql::<Nullable<Text>>("NULL::text"),    // email
+            sql::<Nullable<Text>>("NULL::text"),    // postal_address
+            sql::<Nullable<Integer>>("NULL::int4"), // province_id
+            sql::<Nullable<Integer>>("NULL::int4"), // city_id
+            sql::<Nullable<Integer>>("NULL::int4"), // field_of_study_id
+            sql::<Nullable<Text>>("NULL::text"),    // degree_level
+            qr::university_id,
+            qr::assigned_reviewer_id,
+            qr::fee_rials,
+            qr::rejection_reason,
+            qr::submitted_at,
+            qr::created_at,
+            qr::updated_at,
+            qr::waiting_since,
+        )
+    }};
+}
+
+/// What a page of requests reads: the rows after a keyset cursor, how many, whether their
+/// total too, and which columns.
+#[derive(Debug, Clone, Copy)]
+pub struct PageRead {
+    pub after: Option<(DateTime<Utc>, Uuid)>,
+    pub limit: i64,
+    pub with_total: bool,
+    pub columns: Columns,
+}
+
 /// The officer's requests, newest first, after a keyset cursor; and their total.
 pub async fn list_for_officer(
     conn: &mut AsyncPgConnection,
     officer_id: Uuid,
-    after: Option<(DateTime<Utc>, Uuid)>,
-    limit: i64,
-    with_total: bool,
+    read: PageRead,
 ) -> AppResult<RequestPage> {
-    // Two fixed statements (no boxing): the connection keeps each prepared.
-    let page = qr::table
-        .left_join(universities::table.on(universities::id.nullable().eq(qr::university_id)))
-        .filter(qr::officer_id.eq(officer_id))
-        .select((Request::as_select(), Option::<University>::as_select()))
-        .order((qr::created_at.desc(), qr::id.desc()))
-        .limit(limit);
-    let rows = match after {
-        None => page.load(conn).await?,
-        Some((t, id)) => {
-            page.filter(
-                qr::created_at
-                    .lt(t)
-                    .or(qr::created_at.eq(t).and(qr::id.lt(id))),
-            )
-            .load(conn)
-            .await?
-        }
+    let PageRead {
+        after,
+        limit,
+        with_total,
+        columns,
+    } = read;
+    // Fixed statements (no boxing): the connection keeps each prepared.
+    macro_rules! page {
+        ($select:expr) => {{
+            let page = qr::table
+                .left_join(
+                    universities::table.on(universities::id.nullable().eq(qr::university_id)),
+                )
+                .filter(qr::officer_id.eq(officer_id))
+                .select(($select, Option::<University>::as_select()))
+                .order((qr::created_at.desc(), qr::id.desc()))
+                .limit(limit);
+            match after {
+                None => page.load::<(Request, Option<University>)>(conn).await?,
+                Some((t, id)) => {
+                    page.filter(
+                        qr::created_at
+                            .lt(t)
+                            .or(qr::created_at.eq(t).and(qr::id.lt(id))),
+                    )
+                    .load::<(Request, Option<University>)>(conn)
+                    .await?
+                }
+            }
+        }};
+    }
+    let rows = match columns {
+        Columns::All => page!(Request::as_select()),
+        Columns::WithoutProposed => page!(without_proposed!()),
     };
     let total = if with_total {
         Some(
@@ -311,10 +381,14 @@ pub async fn review_queue(
     university_id: i32,
     statuses: &[Status],
     waiting_before: Option<DateTime<Utc>>,
-    after: Option<(DateTime<Utc>, Uuid)>,
-    limit: i64,
-    with_total: bool,
+    read: PageRead,
 ) -> AppResult<RequestPage> {
+    let PageRead {
+        after,
+        limit,
+        with_total,
+        columns,
+    } = read;
     let waiting = {
         let mut s = statuses.to_vec();
         s.sort_unstable();
@@ -331,40 +405,51 @@ pub async fn review_queue(
             .collect();
         format!("qualification_requests.status IN ({})", list.join(", "))
     });
-    let mut q = qr::table
-        .left_join(universities::table.on(universities::id.nullable().eq(qr::university_id)))
-        .filter(qr::university_id.eq(university_id))
-        .select((Request::as_select(), Option::<University>::as_select()))
-        .order((qr::submitted_at.asc(), qr::id.asc()))
-        .limit(limit)
-        .into_boxed();
+    // The page's statement, for one select clause.
+    macro_rules! page {
+        ($select:expr) => {{
+            let mut q = qr::table
+                .left_join(
+                    universities::table.on(universities::id.nullable().eq(qr::university_id)),
+                )
+                .filter(qr::university_id.eq(university_id))
+                .select(($select, Option::<University>::as_select()))
+                .order((qr::submitted_at.asc(), qr::id.asc()))
+                .limit(limit)
+                .into_boxed();
+            match &literal {
+                Some(sql) => q = q.filter(diesel::dsl::sql::<diesel::sql_types::Bool>(sql)),
+                None => q = q.filter(qr::status.eq_any(statuses.to_vec())),
+            }
+            if let Some((t, id)) = after {
+                q = q.filter(
+                    qr::submitted_at
+                        .gt(t)
+                        .or(qr::submitted_at.eq(t).and(qr::id.gt(id))),
+                );
+            }
+            // Overdue only: arrived on the reviewer's side before the cutoff.
+            if let Some(cutoff) = waiting_before {
+                q = q.filter(qr::waiting_since.lt(cutoff));
+            }
+            q.load::<(Request, Option<University>)>(conn).await?
+        }};
+    }
+    let rows = match columns {
+        Columns::All => page!(Request::as_select()),
+        Columns::WithoutProposed => page!(without_proposed!()),
+    };
     let mut count = qr::table
         .filter(qr::university_id.eq(university_id))
         .count()
         .into_boxed();
     match &literal {
-        Some(sql) => {
-            q = q.filter(diesel::dsl::sql::<diesel::sql_types::Bool>(sql));
-            count = count.filter(diesel::dsl::sql::<diesel::sql_types::Bool>(sql));
-        }
-        None => {
-            q = q.filter(qr::status.eq_any(statuses.to_vec()));
-            count = count.filter(qr::status.eq_any(statuses.to_vec()));
-        }
+        Some(sql) => count = count.filter(diesel::dsl::sql::<diesel::sql_types::Bool>(sql)),
+        None => count = count.filter(qr::status.eq_any(statuses.to_vec())),
     }
-    if let Some((t, id)) = after {
-        q = q.filter(
-            qr::submitted_at
-                .gt(t)
-                .or(qr::submitted_at.eq(t).and(qr::id.gt(id))),
-        );
-    }
-    // Overdue only: arrived on the reviewer's side before the cutoff.
     if let Some(cutoff) = waiting_before {
-        q = q.filter(qr::waiting_since.lt(cutoff));
         count = count.filter(qr::waiting_since.lt(cutoff));
     }
-    let rows = q.load(conn).await?;
     let total = if with_total {
         Some(count.get_result(conn).await?)
     } else {
@@ -644,4 +729,66 @@ pub async fn current_documents(
         .select(Document::as_select())
         .load(conn)
         .await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use diesel::pg::Pg;
+
+    fn page_sql(columns: Columns) -> String {
+        macro_rules! sql {
+            ($select:expr) => {
+                diesel::debug_query::<Pg, _>(
+                    &qr::table
+                        .left_join(
+                            universities::table
+                                .on(universities::id.nullable().eq(qr::university_id)),
+                        )
+                        .select(($select, Option::<University>::as_select())),
+                )
+                .to_string()
+            };
+        }
+        match columns {
+            Columns::All => sql!(Request::as_select()),
+            Columns::WithoutProposed => sql!(without_proposed!()),
+        }
+    }
+
+    #[test]
+    fn a_page_without_the_proposed_data_reads_none_of_its_columns() {
+        let proposed = [
+            "first_name",
+            "last_name",
+            "father_name",
+            "gender",
+            "birth_certificate_number",
+            "phone",
+            "mobile",
+            "email",
+            "postal_address",
+            "\"qualification_requests\".\"province_id\"",
+            "city_id",
+            "field_of_study_id",
+            "degree_level",
+        ];
+        let all = page_sql(Columns::All);
+        let slim = page_sql(Columns::WithoutProposed);
+        for column in proposed {
+            assert!(all.contains(column), "{column} in {all}");
+            assert!(!slim.contains(column), "{column} in {slim}");
+        }
+        assert_eq!(slim.matches("NULL::").count(), proposed.len(), "{slim}");
+        // The other columns, and the university's, are read by both.
+        for column in [
+            "\"qualification_requests\".\"status\"",
+            "assigned_reviewer_id",
+            "fee_rials",
+            "waiting_since",
+            "\"universities\".\"name\"",
+        ] {
+            assert!(all.contains(column) && slim.contains(column), "{column}");
+        }
+    }
 }

@@ -420,3 +420,103 @@ async fn the_officers_cartable_costs_one_statement_once_its_caller_is_kept() {
     );
     assert_eq!(n, 2, "the page and the count");
 }
+
+/// A page of requests reads the proposed data (13 of a row's 25 columns) only when its query
+/// asks for it (the statement is checked in `store::qualification`'s unit tests), and shows
+/// it whenever it is asked for: directly, through `nodes`, in a named or an inline fragment,
+/// with the page's one statement; the reviewer's queue alike.
+#[tokio::test]
+async fn a_page_reads_the_proposed_data_only_when_asked_and_shows_it_whenever_asked() {
+    let app = TestApp::spawn().await;
+    let o = app.register_officer().await;
+    let reviewer = app.reviewer_of(TEHRAN_UNIVERSITY).await;
+    let id = crate::qualification::submitted_request(&app, &o, TEHRAN_CITY).await;
+
+    // As stored (the officer's own view of the request).
+    let stored = app
+        .gql_as(
+            &o.token,
+            "query($id: ID!) { qualificationRequest(id: $id) { proposed { firstName mobile city { id } } } }",
+            json!({ "id": id }),
+        )
+        .await;
+    let stored = &stored["data"]["qualificationRequest"]["proposed"];
+    assert!(
+        stored["firstName"].is_string() && stored["mobile"].is_string(),
+        "{stored}"
+    );
+
+    // Through GraphQL: asked for in any form, the proposed data is shown as stored, and the
+    // page is still one statement (no row read again).
+    let count = |token: String, query: String| {
+        let app = &app;
+        async move {
+            let before = app.app.queries.load(Ordering::SeqCst);
+            let resp = app.gql_as(&token, &query, json!({})).await;
+            assert!(resp["errors"].is_null(), "{query}: {resp}");
+            (app.app.queries.load(Ordering::SeqCst) - before, resp)
+        }
+    };
+    let first_name = stored["firstName"].clone();
+    let city = stored["city"]["id"].clone();
+    // A first request keeps the caller.
+    count(o.token.clone(), "{ me { role } }".into()).await;
+    let shapes = [
+        "{ myQualificationRequests(first: 10) { edges { node { id proposed { firstName city { id } } } } } }",
+        "{ myQualificationRequests(first: 10) { nodes { id proposed { firstName city { id } } } } }",
+        "{ myQualificationRequests(first: 10) { ...Page } } fragment Page on QualificationRequestConnection { edges { node { ...Node } } } fragment Node on QualificationRequest { id proposed { firstName city { id } } }",
+        "{ myQualificationRequests(first: 10) { edges { node { ... on QualificationRequest { id p: proposed { firstName city { id } } } } } } }",
+    ];
+    for query in shapes {
+        let (n, resp) = count(o.token.clone(), query.into()).await;
+        let page = &resp["data"]["myQualificationRequests"];
+        let node = if page["nodes"].is_array() {
+            &page["nodes"][0]
+        } else {
+            &page["edges"][0]["node"]
+        };
+        let proposed = if node["p"].is_object() {
+            &node["p"]
+        } else {
+            &node["proposed"]
+        };
+        assert_eq!(proposed["firstName"], first_name, "{query}: {resp}");
+        assert_eq!(proposed["city"]["id"], city, "{query}: {resp}");
+        // The page, and the city's loader (reference data, one batch).
+        assert!(n <= 2, "{query}: {n} statements");
+    }
+    // Without it, one statement.
+    let (n, resp) = count(
+        o.token.clone(),
+        "{ myQualificationRequests(first: 10) { edges { node { id status university { id } } } } }"
+            .into(),
+    )
+    .await;
+    assert_eq!(
+        resp["data"]["myQualificationRequests"]["edges"][0]["node"]["status"], "SUBMITTED",
+        "{resp}"
+    );
+    assert_eq!(n, 1, "{resp}");
+
+    // The reviewer's queue, with and without it.
+    count(reviewer.clone(), "{ me { role } }".into()).await;
+    let (_, resp) = count(
+        reviewer.clone(),
+        "{ reviewQueue(first: 10) { edges { node { id proposed { firstName mobile } } } } }".into(),
+    )
+    .await;
+    let node = &resp["data"]["reviewQueue"]["edges"][0]["node"];
+    assert_eq!(node["id"], id, "{resp}");
+    assert_eq!(node["proposed"]["firstName"], first_name, "{resp}");
+    assert_eq!(node["proposed"]["mobile"], stored["mobile"], "{resp}");
+    let (n, resp) = count(
+        reviewer.clone(),
+        "{ reviewQueue(first: 10) { edges { node { id status submittedAt } } } }".into(),
+    )
+    .await;
+    assert_eq!(
+        resp["data"]["reviewQueue"]["edges"][0]["node"]["id"], id,
+        "{resp}"
+    );
+    assert_eq!(n, 1, "{resp}");
+}

@@ -63,7 +63,7 @@ impl CartableEvent {
             .data_unchecked::<Loaders>()
             .load_one(RequestId(id))
             .await?
-            .map(QualificationRequest))
+            .map(QualificationRequest::from))
     }
     /// The cooperation request the event is about, as it is now.
     async fn cooperation_request(&self, ctx: &Context<'_>) -> Result<Option<CooperationRequest>> {

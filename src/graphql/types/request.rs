@@ -2,6 +2,7 @@
 
 use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, Utc};
+use std::borrow::Cow;
 
 use super::document::Document;
 use super::event::RequestEvent;
@@ -16,14 +17,37 @@ use crate::error::AppError;
 use crate::graphql::context::app;
 use crate::graphql::loaders::{
     CityId, DeficienciesOfRequest, DocumentsOfRequest, FieldOfStudyId, HistoryOf,
-    LastDeficiencyReport, Loaders, OfficerId, PaymentOfRequest, UniversityId, UserId,
+    LastDeficiencyReport, Loaders, OfficerId, PaymentOfRequest, RequestId, UniversityId, UserId,
 };
 use crate::policy::Access;
 use crate::store::qualification as q;
 use crate::workflow::qualification as wf;
 
-/// A qualification (NEW) or amendment request, with its proposed data.
-pub struct QualificationRequest(pub q::Request);
+/// A qualification (NEW) or amendment request, with its proposed data; the columns its row
+/// was read with (a page leaves the proposed data out when its query does not ask for it).
+pub struct QualificationRequest(pub q::Request, pub q::Columns);
+
+impl From<q::Request> for QualificationRequest {
+    fn from(row: q::Request) -> Self {
+        Self(row, q::Columns::All)
+    }
+}
+
+impl QualificationRequest {
+    /// The row with its proposed data: this one, or the row read again when its page left
+    /// the proposed data out (a query whose look-ahead did not see the field asking for it).
+    async fn with_proposed(&self, ctx: &Context<'_>) -> Result<Cow<'_, q::Request>> {
+        match self.1 {
+            q::Columns::All => Ok(Cow::Borrowed(&self.0)),
+            q::Columns::WithoutProposed => ctx
+                .data_unchecked::<Loaders>()
+                .load_one(RequestId(self.0.id))
+                .await?
+                .map(Cow::Owned)
+                .ok_or_else(|| AppError::not_found().into()),
+        }
+    }
+}
 
 #[Object]
 impl QualificationRequest {
@@ -159,8 +183,8 @@ impl QualificationRequest {
         self.0.rejection_reason
     }
     /// The proposed data: what the officer's file will say once the request completes.
-    async fn proposed(&self) -> ProposedData<'_> {
-        ProposedData(&self.0)
+    async fn proposed(&self, ctx: &Context<'_>) -> Result<ProposedData<'_>> {
+        Ok(ProposedData(self.with_proposed(ctx).await?))
     }
     /// Proposed-data fields (as in `QualificationDraftInput`) changed since the last
     /// deficiency report, and `documents` when documents were added or removed: what the
@@ -175,12 +199,13 @@ impl QualificationRequest {
             .load_one(DocumentsOfRequest(self.0.id))
             .await?
             .unwrap_or_default();
-        Ok(wf::changes_since(&self.0, Some(&report), &documents))
+        let row = self.with_proposed(ctx).await?;
+        Ok(wf::changes_since(&row, Some(&report), &documents))
     }
 }
 
 /// The data a request proposes.
-pub struct ProposedData<'a>(&'a q::Request);
+pub struct ProposedData<'a>(Cow<'a, q::Request>);
 
 #[Object]
 impl ProposedData<'_> {
