@@ -127,7 +127,16 @@ pub struct TokenKeys {
     validation: Validation,
     /// Lifetime of an access token, in seconds.
     pub access_ttl_secs: i64,
+    /// Tokens whose signature and issuer were checked, by their text: every request of a
+    /// session presents the same token, and decoding it and computing its HMAC again was
+    /// most of a cached caller's cost. Only the expiry changes with time: it is checked at
+    /// every use. Emptied when full. (A map by hand: what it holds is one verification,
+    /// keyed by a string only a valid token can match.)
+    verified: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<Box<str>, Claims>>>,
 }
+
+/// How many checked tokens [`TokenKeys`] keeps.
+const VERIFIED_TOKENS: usize = 50_000;
 
 impl TokenKeys {
     /// Keys from a shared secret.
@@ -140,6 +149,7 @@ impl TokenKeys {
             decoding: DecodingKey::from_secret(secret),
             validation,
             access_ttl_secs,
+            verified: Default::default(),
         }
     }
 
@@ -181,8 +191,25 @@ impl TokenKeys {
 
     /// Checks a token: signature, algorithm (HS256 only), issuer and expiry.
     pub fn verify(&self, token: &str) -> Result<Claims, TokenError> {
+        let verified = || self.verified.lock().unwrap_or_else(|p| p.into_inner());
+        let known = verified().get(token).cloned();
+        if let Some(claims) = known {
+            // As jsonwebtoken decides with no leeway: expired once `exp` has passed.
+            return if claims.exp < Utc::now().timestamp() {
+                Err(TokenError::Expired)
+            } else {
+                Ok(claims)
+            };
+        }
         match jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation) {
-            Ok(data) => Ok(data.claims),
+            Ok(data) => {
+                let mut verified = verified();
+                if verified.len() >= VERIFIED_TOKENS {
+                    verified.clear();
+                }
+                verified.insert(token.into(), data.claims.clone());
+                Ok(data.claims)
+            }
             Err(e) if matches!(e.kind(), jsonwebtoken::errors::ErrorKind::ExpiredSignature) => {
                 Err(TokenError::Expired)
             }
@@ -331,6 +358,51 @@ mod tests {
         assert_eq!(bearer("Bearer"), None);
         assert_eq!(bearer("Bearer   "), None);
         assert_eq!(bearer("abc"), None);
+    }
+
+    #[test]
+    fn a_checked_token_is_kept_but_its_expiry_still_counts() {
+        let keys = TokenKeys::new(b"0123456789abcdef0123456789abcdef", 60);
+        let (token, _) = keys
+            .issue(
+                Uuid::from_u128(1),
+                Role::Officer,
+                Uuid::from_u128(2),
+                Utc::now(),
+            )
+            .unwrap();
+        let first = keys.verify(&token).unwrap();
+        // A clone of the keys shares what was checked.
+        let again = keys.clone().verify(&token).unwrap();
+        assert_eq!((first.sub, first.exp), (again.sub, again.exp));
+        assert_eq!(keys.verified.lock().unwrap().len(), 1);
+        // Any other text is checked afresh: one character changed in the signature.
+        let mut forged = token.clone();
+        let last = forged.pop().unwrap();
+        forged.push(if last == 'A' { 'B' } else { 'A' });
+        assert!(matches!(keys.verify(&forged), Err(TokenError::Invalid)));
+        // Nor is a token of other keys accepted because this text was kept elsewhere.
+        let other = TokenKeys::new(b"another secret, another signature", 60);
+        assert!(matches!(other.verify(&token), Err(TokenError::Invalid)));
+        // A kept token whose expiry has passed is refused as expired.
+        keys.verified
+            .lock()
+            .unwrap()
+            .get_mut(token.as_str())
+            .unwrap()
+            .exp = Utc::now().timestamp() - 1;
+        assert!(matches!(keys.verify(&token), Err(TokenError::Expired)));
+        // An expired token was never kept.
+        let (old, _) = keys
+            .issue(
+                Uuid::from_u128(1),
+                Role::Officer,
+                Uuid::from_u128(2),
+                Utc::now() - chrono::Duration::seconds(120),
+            )
+            .unwrap();
+        assert!(matches!(keys.verify(&old), Err(TokenError::Expired)));
+        assert!(!keys.verified.lock().unwrap().contains_key(old.as_str()));
     }
 
     #[test]

@@ -269,29 +269,77 @@ pub enum Columns {
     WithoutProposed,
 }
 
+/// Typed SQL fragments written into a statement as they are. Unlike `diesel::dsl::sql`,
+/// whose statements diesel prepares afresh at every call (an extra round trip), these keep
+/// the statement in the connection's cache.
+mod fragments {
+    use diesel::QueryResult;
+    use diesel::expression::{
+        AppearsOnTable, Expression, SelectableExpression, ValidGrouping, is_aggregate,
+    };
+    use diesel::pg::Pg;
+    use diesel::query_builder::{AstPass, QueryFragment, QueryId};
+    use diesel::sql_types::{Bool, Integer, Nullable, Text};
+
+    macro_rules! fragment {
+        ($(#[$doc:meta])* $name:ident: $st:ty = $sql:expr) => {
+            $(#[$doc])*
+            #[derive(Debug, Clone, Copy, QueryId)]
+            pub struct $name;
+            impl Expression for $name {
+                type SqlType = $st;
+            }
+            impl QueryFragment<Pg> for $name {
+                fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+                    out.push_sql($sql);
+                    Ok(())
+                }
+            }
+            impl<QS> AppearsOnTable<QS> for $name {}
+            impl<QS> SelectableExpression<QS> for $name {}
+            impl<GB> ValidGrouping<GB> for $name {
+                type IsAggregate = is_aggregate::Never;
+            }
+        };
+    }
+
+    fragment!(
+        /// A NULL text column.
+        NullText: Nullable<Text> = "NULL::text"
+    );
+    fragment!(
+        /// A NULL integer column.
+        NullInt4: Nullable<Integer> = "NULL::int4"
+    );
+    fragment!(
+        /// The waiting statuses as a literal list: the predicate of the reviewer's partial
+        /// index, which the planner matches only against literals.
+        Waiting: Bool = "qualification_requests.status IN ('SUBMITTED', 'UNDER_REVIEW', 'DEFICIENT')"
+    );
+}
+
 /// The select clause of [`Columns::WithoutProposed`], in the field order of [`Request`].
 macro_rules! without_proposed {
     () => {{
-        use diesel::dsl::sql;
-        use diesel::sql_types::{Integer, Nullable, Text};
+        use fragments::{NullInt4, NullText};
         (
             qr::id,
             qr::officer_id,
             qr::kind,
             qr::status,
-            sql::<Nullable<Text>>("NULL::text"),    // first_name
-            sql::<Nullable<Text>>("NULL::text"),    // last_name
-            sql::<Nullable<Text>>("NULL::text"),    // father_name
-            sql::<Nullable<Text>>("NULL::text"),    // gender
-            sql::<Nullable<Text>>("NULL::text"),    // birth_certificate_number
-            sql::<Nullable<Text>>("NULL::text"),    // phone
-            sql::<Nullable<Text>>("NULL::text"),    // mobile
-            sql::<Nullable<Text>>("NULL::text"),    // email
-            sql::<Nullable<Text>>("NULL::text"),    // postal_address
-            sql::<Nullable<Integer>>("NULL::int4"), // province_id
-            sql::<Nullable<Integer>>("NULL::int4"), // city_id
-            sql::<Nullable<Integer>>("NULL::int4"), // field_of_study_id
-            sql::<Nullable<Text>>("NULL::text"),    // degree_level
+            NullText, // first_name
+            NullText, // last_name
+            NullText, // father_name
+            NullText, // gender
+            NullText, // birth_certificate_number
+            NullText, // phone
+            NullText, // mobile
+            NullText, // email
+            NullText, // postal_address
+            NullInt4, // province_id
+            NullInt4, // city_id
+            NullInt4, // field_of_study_id
+            NullText, // degree_level
             qr::university_id,
             qr::assigned_reviewer_id,
             qr::fee_rials,
@@ -398,13 +446,6 @@ pub async fn review_queue(
         s == w
     };
     // The default set as a literal (the partial index's predicate), any other with `IN`.
-    let literal = waiting.then(|| {
-        let list: Vec<String> = WAITING
-            .iter()
-            .map(|s| format!("'{}'", s.as_str()))
-            .collect();
-        format!("qualification_requests.status IN ({})", list.join(", "))
-    });
     // The page's statement, for one select clause.
     macro_rules! page {
         ($select:expr) => {{
@@ -417,10 +458,11 @@ pub async fn review_queue(
                 .order((qr::submitted_at.asc(), qr::id.asc()))
                 .limit(limit)
                 .into_boxed();
-            match &literal {
-                Some(sql) => q = q.filter(diesel::dsl::sql::<diesel::sql_types::Bool>(sql)),
-                None => q = q.filter(qr::status.eq_any(statuses.to_vec())),
-            }
+            q = if waiting {
+                q.filter(fragments::Waiting)
+            } else {
+                q.filter(qr::status.eq_any(statuses.to_vec()))
+            };
             if let Some((t, id)) = after {
                 q = q.filter(
                     qr::submitted_at
@@ -443,10 +485,11 @@ pub async fn review_queue(
         .filter(qr::university_id.eq(university_id))
         .count()
         .into_boxed();
-    match &literal {
-        Some(sql) => count = count.filter(diesel::dsl::sql::<diesel::sql_types::Bool>(sql)),
-        None => count = count.filter(qr::status.eq_any(statuses.to_vec())),
-    }
+    count = if waiting {
+        count.filter(fragments::Waiting)
+    } else {
+        count.filter(qr::status.eq_any(statuses.to_vec()))
+    };
     if let Some(cutoff) = waiting_before {
         count = count.filter(qr::waiting_since.lt(cutoff));
     }
@@ -754,6 +797,40 @@ mod tests {
             Columns::All => sql!(Request::as_select()),
             Columns::WithoutProposed => sql!(without_proposed!()),
         }
+    }
+
+    #[test]
+    fn the_pages_statements_stay_in_the_connections_cache() {
+        use diesel::query_builder::{QueryFragment, QueryId};
+        fn cached<Q: QueryFragment<Pg> + QueryId>(q: &Q) -> bool {
+            Q::HAS_STATIC_QUERY_ID && q.is_safe_to_cache_prepared(&Pg).unwrap_or(false)
+        }
+        let page = |id: Uuid| {
+            qr::table
+                .left_join(
+                    universities::table.on(universities::id.nullable().eq(qr::university_id)),
+                )
+                .filter(qr::officer_id.eq(id))
+                .select((without_proposed!(), Option::<University>::as_select()))
+                .order((qr::created_at.desc(), qr::id.desc()))
+                .limit(11)
+        };
+        assert!(cached(&page(Uuid::nil())));
+        let queue = qr::table.filter(fragments::Waiting).select(qr::id);
+        assert!(cached(&queue));
+        // The literal is the set of WAITING, in the partial index's words.
+        let listed: Vec<String> = WAITING
+            .iter()
+            .map(|s| format!("'{}'", s.as_str()))
+            .collect();
+        let sql = diesel::debug_query::<Pg, _>(&queue).to_string();
+        assert!(
+            sql.contains(&format!(
+                "qualification_requests.status IN ({})",
+                listed.join(", ")
+            )),
+            "{sql}"
+        );
     }
 
     #[test]
