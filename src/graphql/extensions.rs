@@ -18,6 +18,7 @@ use std::time::Instant;
 
 use super::context::{ClientAddr, RequestAuth};
 use super::cost::{CostBudget, Payer, persian_digits};
+use super::routing::{ReadRouting, ReadRoutingExtension};
 use crate::error::{AppError, ErrorCode, INVALID_REQUEST_FA};
 
 /// Refuses documents with more aliases than allowed or costing more points than allowed,
@@ -30,6 +31,10 @@ pub struct RequestPolicy {
     pub max_cost: usize,
     /// Points per caller per minute (`None`: no budget).
     pub budget: Option<Arc<CostBudget>>,
+    /// The read routing and, inside it, the kept documents: they run within this extension,
+    /// the schema's only one, because async-graphql calls every extension's `resolve` hook
+    /// (a boxed future each, and a registry lookup) for every field of every object.
+    pub routing: ReadRouting,
 }
 
 impl ExtensionFactory for RequestPolicy {
@@ -40,6 +45,7 @@ impl ExtensionFactory for RequestPolicy {
             budget: self.budget.clone(),
             labels: Mutex::new(HashMap::new()),
             chosen: Mutex::new(None),
+            routing: self.routing.for_request(),
         })
     }
 }
@@ -52,6 +58,8 @@ struct RequestPolicyExtension {
     labels: Mutex<HashMap<Option<String>, String>>,
     /// Label of the operation that ran.
     chosen: Mutex<Option<String>>,
+    /// This request's routing (and kept documents), inside.
+    routing: ReadRoutingExtension,
 }
 
 fn count_aliases(set: &SelectionSet) -> usize {
@@ -172,7 +180,7 @@ impl Extension for RequestPolicyExtension {
         ctx: &ExtensionContext<'_>,
         next: NextValidation<'_>,
     ) -> Result<ValidationResult, Vec<ServerError>> {
-        let result = next.run(ctx).await?;
+        let result = self.routing.validation(ctx, next).await?;
         if result.complexity > self.max_cost {
             return Err(vec![too_costly(result.complexity, self.max_cost)]);
         }
@@ -235,7 +243,10 @@ impl Extension for RequestPolicyExtension {
         variables: &Variables,
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
-        let doc = next.run(ctx, query, variables).await?;
+        let doc = self
+            .routing
+            .parse_query(ctx, query, variables, next)
+            .await?;
         // Every string of the request, before any resolver runs.
         if let Err(refused) = super::input_text::check_document(&doc, variables) {
             let (e, pos) = *refused;
@@ -286,6 +297,6 @@ impl Extension for RequestPolicyExtension {
                 })
                 .cloned();
         }
-        next.run(ctx, operation_name).await
+        self.routing.execute(ctx, operation_name, next).await
     }
 }

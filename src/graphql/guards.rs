@@ -1,14 +1,18 @@
-//! The one gate of every root field: [`Authorize`] applies [`policy::OPERATIONS`] before any
+//! The one gate of every root field: [`Gated`] applies [`policy::OPERATIONS`] before any
 //! query or mutation field runs, so no resolver can forget it (subscriptions call
 //! [`require`] as they open). `UNAUTHENTICATED` without a valid token or account,
 //! `FORBIDDEN` for a role that may never run the field; a field missing from the list is
 //! refused. Whether the caller may see a given object is decided by the resolvers with
 //! [`policy::access`] (`NOT_FOUND` otherwise).
 
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextResolve, ResolveInfo,
+use async_graphql::parser::types::Field;
+use async_graphql::registry::Registry;
+use async_graphql::resolver_utils::{ContainerType, resolve_container};
+use async_graphql::{
+    Context, ContextSelectionSet, ObjectType, OutputType, PathSegment, Positioned, ServerResult,
+    Value,
 };
-use async_graphql::{Context, PathSegment, ServerResult, Value};
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use super::context::RequestAuth;
@@ -51,34 +55,50 @@ pub async fn require(ctx: &Context<'_>, operation: &str) -> AppResult<Caller> {
         .ok_or_else(|| AppError::unauthenticated("sign in first"))
 }
 
-/// The schema extension that gates every root query and mutation field.
-pub struct Authorize;
+/// The root query or mutation behind the one gate: each of its fields is checked against
+/// [`policy::OPERATIONS`] before it runs. A wrapper of the root rather than an extension's
+/// `resolve` hook: async-graphql calls that hook for every field of every object (a boxed
+/// future per extension and a registry lookup per field) to act on the root's fields alone.
+#[derive(Default)]
+pub struct Gated<T>(pub T);
 
-impl ExtensionFactory for Authorize {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(Authorize)
+impl<T: ObjectType> OutputType for Gated<T> {
+    fn type_name() -> Cow<'static, str> {
+        T::type_name()
+    }
+
+    fn create_type_info(registry: &mut Registry) -> String {
+        T::create_type_info(registry)
+    }
+
+    async fn resolve(
+        &self,
+        ctx: &ContextSelectionSet<'_>,
+        _field: &Positioned<Field>,
+    ) -> ServerResult<Value> {
+        resolve_container(ctx, self).await
     }
 }
 
-#[async_trait::async_trait]
-impl Extension for Authorize {
-    async fn resolve(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        info: ResolveInfo<'_>,
-        next: NextResolve<'_>,
-    ) -> ServerResult<Option<Value>> {
-        let root = matches!(info.parent_type, "Query" | "Mutation");
-        if root && !info.is_for_introspection && !info.name.starts_with("__") {
+impl<T: ObjectType> ContainerType for Gated<T> {
+    async fn resolve_field(&self, ctx: &Context<'_>) -> ServerResult<Option<Value>> {
+        let field = &ctx.item.node;
+        let name = field.name.node.as_str();
+        // `__schema`, `__type` and `__typename` are answered before any root field.
+        if !name.starts_with("__") {
             let app = ctx.data_opt::<Arc<App>>().map(|a| a.as_ref());
-            if let Err(e) = check(info.name, ctx.data_opt::<RequestAuth>(), app).await {
-                let mut err = async_graphql::Error::from(e).into_server_error(info.field.name.pos);
-                err.path = vec![PathSegment::Field(
-                    info.alias.unwrap_or(info.name).to_string(),
-                )];
+            if let Err(e) = check(name, ctx.data_opt::<RequestAuth>(), app).await {
+                let mut err = async_graphql::Error::from(e).into_server_error(field.name.pos);
+                err.path = vec![PathSegment::Field(field.response_key().node.to_string())];
                 return Err(err);
             }
         }
-        next.run(ctx, info).await
+        self.0.resolve_field(ctx).await
+    }
+
+    async fn find_entity(&self, ctx: &Context<'_>, params: &Value) -> ServerResult<Option<Value>> {
+        self.0.find_entity(ctx, params).await
     }
 }
+
+impl<T: ObjectType> ObjectType for Gated<T> {}

@@ -31,6 +31,7 @@ use std::sync::Arc;
 
 use crate::app::App;
 use crate::config::Config;
+use guards::Gated;
 
 /// Root query.
 #[derive(MergedObject, Default)]
@@ -73,28 +74,26 @@ pub struct SubscriptionRoot(
 );
 
 /// The schema type.
-pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
+pub type AppSchema = Schema<Gated<QueryRoot>, Gated<MutationRoot>, SubscriptionRoot>;
 
 /// Builds the schema with the request limits of the configuration.
 pub fn build_schema(app: Option<Arc<App>>, config: &Config) -> AppSchema {
     let mut builder = Schema::build(
-        QueryRoot::default(),
-        MutationRoot::default(),
+        Gated(QueryRoot::default()),
+        Gated(MutationRoot::default()),
         SubscriptionRoot::default(),
     )
     .limit_depth(config.max_query_depth)
     .limit_directives(10)
-    .extension(guards::Authorize)
+    // The schema's one extension (the routing and the kept documents run inside it).
     .extension(extensions::RequestPolicy {
         max_aliases: config.max_query_aliases,
         // The cost is checked by the extension (a clear message with the cost and the
         // limit), not by `limit_complexity`.
         max_cost: config.max_query_complexity,
         budget: cost::CostBudget::new(config.cost_points_per_minute).map(Arc::new),
-    })
-    .extension(routing::ReadRouting)
-    // Innermost: only the parser is skipped for a text parsed before.
-    .extension(parsed::ParsedDocuments::default());
+        routing: routing::ReadRouting::default(),
+    });
     if !config.introspection_enabled() {
         builder = builder.disable_introspection();
     }

@@ -1,8 +1,9 @@
 //! Parsed documents kept by query text: clients send the same few operations over and over
 //! (a front end's queries differ only in their variables), and parsing took 9 % of the
-//! server's CPU in the peer benchmark's profile. The innermost extension: the outer ones
-//! (nesting pre-scan, string checks of the variables, alias limit, routing, cost) still see
-//! every request; only the parser is skipped for a text parsed before.
+//! server's CPU in the peer benchmark's profile. It runs innermost, inside `routing` inside
+//! `extensions::RequestPolicy` (the schema's one extension): the outer parts (nesting
+//! pre-scan, string checks of the variables, alias limit, routing, cost) still see every
+//! request; only the parser is skipped for a text parsed before.
 //!
 //! The validation of a document of one operation is kept too, by its text and its
 //! variables: async-graphql's rules are a pure function of the schema, the document, the
@@ -32,17 +33,24 @@ pub struct ParsedDocuments {
     validated: Arc<Mutex<HashMap<String, ValidationResult>>>,
 }
 
-impl ExtensionFactory for ParsedDocuments {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(ParsedDocumentsExtension {
+impl ParsedDocuments {
+    /// This request's part, for the extension that holds it (see `extensions`).
+    pub(crate) fn for_request(&self) -> ParsedDocumentsExtension {
+        ParsedDocumentsExtension {
             kept: self.kept.clone(),
             validated: self.validated.clone(),
             key: Mutex::new(None),
-        })
+        }
     }
 }
 
-struct ParsedDocumentsExtension {
+impl ExtensionFactory for ParsedDocuments {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(self.for_request())
+    }
+}
+
+pub(crate) struct ParsedDocumentsExtension {
     kept: Arc<Mutex<HashMap<String, ExecutableDocument>>>,
     validated: Arc<Mutex<HashMap<String, ValidationResult>>>,
     /// This request's key of the validation kept: its text and variables, when the document

@@ -10,17 +10,18 @@
 //! objects — reads from the primary.
 
 use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery,
+    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextValidation,
 };
 use async_graphql::parser::types::{
     DocumentOperations, ExecutableDocument, OperationDefinition, OperationType, Selection,
 };
-use async_graphql::{Response, ServerResult, Variables};
+use async_graphql::{Response, ServerError, ServerResult, ValidationResult, Variables};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use super::context::RequestAuth;
 use super::db::RequestDb;
+use super::parsed::{ParsedDocuments, ParsedDocumentsExtension};
 use crate::app::App;
 
 /// The root query fields the replica may serve.
@@ -40,14 +41,25 @@ pub const REPLICA_READS: &[&str] = &[
     "registryStatistics",
 ];
 
-/// The extension's factory.
-pub struct ReadRouting;
+/// The extension's factory; it holds the kept documents (see `parsed`), which run inside it.
+#[derive(Default)]
+pub struct ReadRouting {
+    pub parsed: ParsedDocuments,
+}
+
+impl ReadRouting {
+    /// This request's part, for the extension that holds it (see `extensions`).
+    pub(crate) fn for_request(&self) -> ReadRoutingExtension {
+        ReadRoutingExtension {
+            operations: Mutex::new(HashMap::new()),
+            parsed: self.parsed.for_request(),
+        }
+    }
+}
 
 impl ExtensionFactory for ReadRouting {
     fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(ReadRoutingExtension {
-            operations: Mutex::new(HashMap::new()),
-        })
+        Arc::new(self.for_request())
     }
 }
 
@@ -57,8 +69,11 @@ struct Kind {
     replica_eligible: bool,
 }
 
-struct ReadRoutingExtension {
+pub(crate) struct ReadRoutingExtension {
     operations: Mutex<HashMap<Option<String>, Kind>>,
+    /// The kept documents, inside: one extension rather than two (async-graphql calls every
+    /// extension's `resolve` for every field of every object).
+    parsed: ParsedDocumentsExtension,
 }
 
 fn kind(op: &OperationDefinition) -> Kind {
@@ -86,7 +101,7 @@ impl Extension for ReadRoutingExtension {
         variables: &Variables,
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
-        let doc = next.run(ctx, query, variables).await?;
+        let doc = self.parsed.parse_query(ctx, query, variables, next).await?;
         let kinds: HashMap<Option<String>, Kind> = match &doc.operations {
             DocumentOperations::Single(op) => [(None, kind(&op.node))].into(),
             DocumentOperations::Multiple(ops) => ops
@@ -98,6 +113,14 @@ impl Extension for ReadRoutingExtension {
             *o = kinds;
         }
         Ok(doc)
+    }
+
+    async fn validation(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        next: NextValidation<'_>,
+    ) -> Result<ValidationResult, Vec<ServerError>> {
+        self.parsed.validation(ctx, next).await
     }
 
     async fn execute(
