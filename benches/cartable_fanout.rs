@@ -683,6 +683,10 @@ async fn read_loop(
     // Spread the pings of the clients over the period.
     let first = Duration::from_millis(rand::rng().random_range(0..ping_every.as_millis() as u64));
     let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + first, ping_every);
+    // One wait on the stop signal for the whole loop: a new one per message would register
+    // with (and leave) the watch channel that all 10,000 clients share, at every event.
+    let stopped = stop.changed();
+    tokio::pin!(stopped);
     loop {
         tokio::select! {
             msg = ws.next() => match msg {
@@ -736,7 +740,7 @@ async fn read_loop(
                     break;
                 }
             }
-            _ = stop.changed() => return log,
+            _ = &mut stopped => return log,
         }
     }
     if !log.completed && log.errors == 0 {

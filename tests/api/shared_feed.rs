@@ -299,3 +299,80 @@ async fn other_documents_run_per_subscriber_with_the_same_results() {
     );
     assert_eq!(app.app.hub.renders(), 1, "only the shared one is a render");
 }
+
+/// The ids of the events after `after`, in order.
+async fn event_ids_after(app: &TestApp, after: i64) -> Vec<i64> {
+    use diesel_async::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        id: i64,
+    }
+    let mut conn = app.app.pool.get().await.unwrap();
+    let rows: Vec<Row> = diesel::sql_query(format!(
+        "SELECT id FROM events WHERE id > {after} ORDER BY id"
+    ))
+    .load(&mut conn)
+    .await
+    .unwrap();
+    rows.into_iter().map(|r| r.id).collect()
+}
+
+/// The live events are written by the instance's fan-out, which takes a subscriber over
+/// once it has caught up (`src/http/ws_fanout.rs`): subscribers that join while events keep
+/// coming get every event once, in order, across the replay, the catch-up and the
+/// take-over.
+#[tokio::test]
+async fn subscribers_joining_while_events_flow_get_each_event_once_in_order() {
+    let app = TestApp::spawn().await;
+    let admin = app.login_as(Role::DirectorateAdmin).await;
+    let from = last_event_id(&app).await;
+    let produce = async {
+        for _ in 0..30 {
+            app.sql(
+                "INSERT INTO events (entity_type, entity_id, action) SELECT 'officer', g::text, 'FLOW' FROM generate_series(1, 20) g",
+            )
+            .await
+            .unwrap();
+            tokio::time::sleep(Duration::from_millis(15)).await;
+        }
+    };
+    let join = async {
+        let mut sockets = Vec::new();
+        for _ in 0..12 {
+            let mut ws = app.ws(Some(&admin)).await.unwrap();
+            ws.subscribe(
+                "1",
+                "subscription($after: ID) { cartableEvents(afterEventId: $after) { id } }",
+                json!({ "after": from.to_string() }),
+            )
+            .await;
+            sockets.push(ws);
+            tokio::time::sleep(Duration::from_millis(30)).await;
+        }
+        sockets
+    };
+    let ((), sockets) = tokio::join!(produce, join);
+    let expected = event_ids_after(&app, from).await;
+    assert!(expected.len() >= 600, "{}", expected.len());
+    let last = *expected.last().unwrap();
+    for (k, mut ws) in sockets.into_iter().enumerate() {
+        let mut got = Vec::new();
+        while got.last() != Some(&last) {
+            let payload = next_of(&mut ws, "1").await;
+            assert!(payload["errors"].is_null(), "subscriber {k}: {payload}");
+            let id = payload["data"]["cartableEvents"]["id"]
+                .as_str()
+                .unwrap()
+                .parse::<i64>()
+                .unwrap();
+            got.push(id);
+        }
+        assert_eq!(got, expected, "subscriber {k}");
+        let extra = ws.next_message(Duration::from_millis(200)).await;
+        assert!(
+            matches!(extra, Err(WsEnd::Timeout)),
+            "subscriber {k}, nothing after the last: {extra:?}"
+        );
+    }
+}
