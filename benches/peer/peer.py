@@ -732,7 +732,8 @@ def cmd_table(a):
     for r in runs:
         by.setdefault((r["what"], r["clients"]), []).append(r)
     print()
-    print(f"Medians of {a.rounds} interleaved rounds, {a.seconds} s each (each column its own median).")
+    print(f"Medians of {a.rounds} interleaved rounds, {a.seconds} s each ({a.side_seconds} s for "
+          "{ __typename } and 1 client; each column its own median).")
     print()
     print("| what serves 'the officer's cartable' | req/s | p50 ms | p99 ms | SQL statements / request |")
     print("|---|---:|---:|---:|---:|")
@@ -869,6 +870,7 @@ def main():
     s.add_argument("--statements")
     s.add_argument("--rounds", type=int, default=3)
     s.add_argument("--seconds", default="20")
+    s.add_argument("--side-seconds", default="10")
     s.add_argument("--clients", type=int, default=16)
     s.set_defaults(f=cmd_table)
 
