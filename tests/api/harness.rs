@@ -517,6 +517,23 @@ impl TestApp {
         let mut conn = self.app.pool.get().await.expect("conn");
         diesel::sql_query(sql).execute(&mut conn).await
     }
+
+    /// The ids of the events of the log matching `filter` (an SQL condition), in order.
+    pub async fn event_ids(&self, filter: &str) -> Vec<i64> {
+        use diesel_async::RunQueryDsl;
+        #[derive(diesel::QueryableByName)]
+        struct Row {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            id: i64,
+        }
+        let mut conn = self.app.pool.get().await.expect("conn");
+        let rows: Vec<Row> =
+            diesel::sql_query(format!("SELECT id FROM events WHERE {filter} ORDER BY id"))
+                .load(&mut conn)
+                .await
+                .expect("event ids");
+        rows.into_iter().map(|r| r.id).collect()
+    }
 }
 
 fn rand_suffix() -> u64 {

@@ -300,24 +300,6 @@ async fn other_documents_run_per_subscriber_with_the_same_results() {
     assert_eq!(app.app.hub.renders(), 1, "only the shared one is a render");
 }
 
-/// The ids of the events after `after`, in order.
-async fn event_ids_after(app: &TestApp, after: i64) -> Vec<i64> {
-    use diesel_async::RunQueryDsl;
-    #[derive(diesel::QueryableByName)]
-    struct Row {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        id: i64,
-    }
-    let mut conn = app.app.pool.get().await.unwrap();
-    let rows: Vec<Row> = diesel::sql_query(format!(
-        "SELECT id FROM events WHERE id > {after} ORDER BY id"
-    ))
-    .load(&mut conn)
-    .await
-    .unwrap();
-    rows.into_iter().map(|r| r.id).collect()
-}
-
 /// The live events are written by the instance's fan-out, which takes a subscriber over
 /// once it has caught up (`src/http/ws_fanout.rs`): subscribers that join while events keep
 /// coming get every event once, in order, across the replay, the catch-up and the
@@ -353,7 +335,7 @@ async fn subscribers_joining_while_events_flow_get_each_event_once_in_order() {
         sockets
     };
     let ((), sockets) = tokio::join!(produce, join);
-    let expected = event_ids_after(&app, from).await;
+    let expected = app.event_ids(&format!("id > {from}")).await;
     assert!(expected.len() >= 600, "{}", expected.len());
     let last = *expected.last().unwrap();
     for (k, mut ws) in sockets.into_iter().enumerate() {

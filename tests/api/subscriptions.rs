@@ -166,28 +166,17 @@ async fn resuming_replays_then_continues_live_without_gap_or_duplicate() {
         got.windows(2).all(|w| w[0] < w[1]),
         "in order, no duplicate: {got:?}"
     );
-    let from_log = officer_event_ids(&app, &o.officer_id, resume_from.parse().unwrap()).await;
+    let resume_from: i64 = resume_from.parse().unwrap();
+    let from_log = app
+        .event_ids(&format!(
+            "officer_id = '{}' AND id > {resume_from}",
+            o.officer_id
+        ))
+        .await;
     assert_eq!(
         got, from_log,
         "exactly the log's events after the resume point"
     );
-}
-
-async fn officer_event_ids(app: &TestApp, officer_id: &str, after: i64) -> Vec<i64> {
-    use diesel_async::RunQueryDsl;
-    #[derive(diesel::QueryableByName)]
-    struct Row {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        id: i64,
-    }
-    let mut conn = app.app.pool.get().await.unwrap();
-    let rows: Vec<Row> = diesel::sql_query(format!(
-        "SELECT id FROM events WHERE officer_id = '{officer_id}' AND id > {after} ORDER BY id"
-    ))
-    .load(&mut conn)
-    .await
-    .unwrap();
-    rows.into_iter().map(|r| r.id).collect()
 }
 
 #[tokio::test]
@@ -256,7 +245,11 @@ async fn a_subscriber_that_falls_behind_is_told_and_can_resume() {
             _ => panic!("{msg}"),
         }
     };
-    let burst: BTreeSet<i64> = burst_ids(&app).await;
+    let burst: BTreeSet<i64> = app
+        .event_ids("action = 'BURST'")
+        .await
+        .into_iter()
+        .collect();
     assert_eq!(burst.len(), 2000);
     // Resume once the instance has announced the whole burst (a resume while it is still
     // announcing may fall behind again with so small a buffer).
@@ -300,21 +293,6 @@ async fn a_subscriber_that_falls_behind_is_told_and_can_resume() {
             .status(),
         200
     );
-}
-
-async fn burst_ids(app: &TestApp) -> BTreeSet<i64> {
-    use diesel_async::RunQueryDsl;
-    #[derive(diesel::QueryableByName)]
-    struct Row {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        id: i64,
-    }
-    let mut conn = app.app.pool.get().await.unwrap();
-    let rows: Vec<Row> = diesel::sql_query("SELECT id FROM events WHERE action = 'BURST'")
-        .load(&mut conn)
-        .await
-        .unwrap();
-    rows.into_iter().map(|r| r.id).collect()
 }
 
 /// Installs the npm packages of `tests/js` once per test run.
