@@ -360,17 +360,17 @@ mod tests {
         assert_eq!(bearer("abc"), None);
     }
 
+    /// A token of officer 1, session 2, issued at `at`.
+    fn officer_token(keys: &TokenKeys, at: chrono::DateTime<Utc>) -> String {
+        keys.issue(Uuid::from_u128(1), Role::Officer, Uuid::from_u128(2), at)
+            .unwrap()
+            .0
+    }
+
     #[test]
     fn a_checked_token_is_kept_but_its_expiry_still_counts() {
         let keys = TokenKeys::new(b"0123456789abcdef0123456789abcdef", 60);
-        let (token, _) = keys
-            .issue(
-                Uuid::from_u128(1),
-                Role::Officer,
-                Uuid::from_u128(2),
-                Utc::now(),
-            )
-            .unwrap();
+        let token = officer_token(&keys, Utc::now());
         let first = keys.verify(&token).unwrap();
         // A clone of the keys shares what was checked.
         let again = keys.clone().verify(&token).unwrap();
@@ -393,14 +393,7 @@ mod tests {
             .exp = Utc::now().timestamp() - 1;
         assert!(matches!(keys.verify(&token), Err(TokenError::Expired)));
         // An expired token was never kept.
-        let (old, _) = keys
-            .issue(
-                Uuid::from_u128(1),
-                Role::Officer,
-                Uuid::from_u128(2),
-                Utc::now() - chrono::Duration::seconds(120),
-            )
-            .unwrap();
+        let old = officer_token(&keys, Utc::now() - chrono::Duration::seconds(120));
         assert!(matches!(keys.verify(&old), Err(TokenError::Expired)));
         assert!(!keys.verified.lock().unwrap().contains_key(old.as_str()));
     }
@@ -408,14 +401,7 @@ mod tests {
     #[test]
     fn authenticate_reads_the_header_once() {
         let keys = TokenKeys::new(b"0123456789abcdef0123456789abcdef", 60);
-        let (token, _) = keys
-            .issue(
-                Uuid::from_u128(1),
-                Role::Officer,
-                Uuid::from_u128(2),
-                Utc::now(),
-            )
-            .unwrap();
+        let token = officer_token(&keys, Utc::now());
         assert!(matches!(keys.authenticate(None), Authentication::Anonymous));
         assert!(matches!(
             keys.authenticate(Some(&format!("bearer {token}"))),
