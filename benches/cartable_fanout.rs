@@ -2,6 +2,9 @@
 //!
 //! For each audience size N (1,000 and 10,000 by default) it:
 //!
+//! 0. measures the machine's floor first (unless `BENCH_FLOOR=0`): the same N clients, the
+//!    same events at the same rate, written by a stand-in with no server behind it (see
+//!    [`floor`]); the summary ends with the ratio of the server's delays to the floor's;
 //! 1. runs the real server as a separate process: the release binary `officer-registry`
 //!    that cargo builds for this bench (`CARGO_BIN_EXE_officer-registry`, same profile, so
 //!    `cargo bench` builds it first; nothing is built from here), with
@@ -92,6 +95,8 @@ struct Settings {
     accounts: usize,
     producers: usize,
     connect_concurrency: usize,
+    floor: bool,
+    floor_writers: usize,
     ping_secs: u64,
     drain_stall_secs: u64,
 }
@@ -127,6 +132,11 @@ impl Settings {
             accounts: env_or("BENCH_ACCOUNTS", 20)?,
             producers: env_or("BENCH_PRODUCERS", 4)?,
             connect_concurrency: env_or("BENCH_CONNECT_CONCURRENCY", 200)?,
+            floor: env_or("BENCH_FLOOR", 1u8)? != 0,
+            floor_writers: env_or(
+                "BENCH_FLOOR_WRITERS",
+                std::thread::available_parallelism().map_or(2, usize::from),
+            )?,
             ping_secs: env_or("BENCH_PING_SECS", 20)?,
             drain_stall_secs: env_or("BENCH_DRAIN_STALL_SECS", 15)?,
         };
@@ -150,6 +160,9 @@ impl Settings {
         }
         if s.connect_concurrency == 0 || s.ping_secs == 0 || s.drain_stall_secs == 0 {
             bail!("BENCH_CONNECT_CONCURRENCY, BENCH_PING_SECS, BENCH_DRAIN_STALL_SECS must be > 0");
+        }
+        if s.floor_writers == 0 || s.floor_writers > 64 {
+            bail!("BENCH_FLOOR_WRITERS must be between 1 and 64");
         }
         Ok(s)
     }
@@ -281,7 +294,15 @@ async fn run_all(
     password_hash: &str,
 ) -> Result<()> {
     let mut results = Vec::new();
+    let mut floors = Vec::new();
     for &n in runs {
+        if settings.floor {
+            println!();
+            println!("=== N = {n} subscribers: the floor (no server) ===");
+            let floor = floor::run(settings, n).await?;
+            floor.print();
+            floors.push(floor);
+        }
         println!();
         println!("=== N = {n} subscribers ===");
         let result = run_one(settings, n, admin_url, bench_url, password_hash).await?;
@@ -331,6 +352,47 @@ async fn run_all(
             r.missing,
             r.duplicates,
             r.closed_early
+        );
+    }
+    if floors.is_empty() {
+        return Ok(());
+    }
+    println!();
+    println!(
+        "The floor, measured just before each run with the same clients: {} writer threads \
+         write each event's frame to every socket (no server). Delays in ms from the instant \
+         the writers are told to receipt.",
+        floors[0].writers
+    );
+    println!(
+        "| subscribers | delay p50 | delay p99 | delay max | told → last subscriber p50 / max | writer's pass p50 / max | writers + bench CPU | missing / dup / ended early, failed writes |"
+    );
+    println!("|---:|---:|---:|---:|---|---|---|---|");
+    for f in &floors {
+        println!(
+            "| {} | {:.1} | {:.1} | {:.1} | {:.1} / {:.1} | {:.1} / {:.1} | {:.0}% + {:.0}% | {} / {} / {}, {} |",
+            f.n,
+            f.delay.p50,
+            f.delay.p99,
+            f.delay.max,
+            f.last_subscriber.p50,
+            f.last_subscriber.max,
+            f.pass.p50,
+            f.pass.max,
+            100.0 * f.writers_cpu_secs / f.wall_secs.max(1e-9),
+            100.0 * (f.bench_cpu_secs - f.writers_cpu_secs) / f.wall_secs.max(1e-9),
+            f.missing,
+            f.duplicates,
+            f.closed_early,
+            f.write_failures
+        );
+    }
+    for (r, f) in results.iter().zip(&floors) {
+        println!(
+            "ratio at {}: ours/floor p50={:.2} p99={:.2}",
+            r.n,
+            r.delay_commit.p50 / f.delay.p50.max(1e-9),
+            r.delay_commit.p99 / f.delay.p99.max(1e-9)
         );
     }
     Ok(())
@@ -1525,6 +1587,350 @@ async fn drive(
         bench_cpu_secs: cpu1.1 - cpu0.1,
         wall_secs,
     })
+}
+
+// ---------------------------------------------------------------------------------------------
+// The floor: the same fan-out, to the same clients, with no server
+// ---------------------------------------------------------------------------------------------
+
+/// The machine's own floor for the fan-out, measured just before each server run with the
+/// same clients (the ratio of the server's delays to it is the figure to compare across
+/// machines). A stand-in in this process accepts the same WebSocket handshake
+/// (`connection_init` → `connection_ack`, then `subscribe`) and keeps only the sockets; at each
+/// event, `BENCH_FLOOR_WRITERS` threads (default: one per core, as many as the server's
+/// workers) write one pre-built `next` frame of the server's shape to every socket, one
+/// blocking `write(2)` each, and nothing else: no database, no hub, no render, no task per
+/// socket, Nagle left on as in the server. The delay runs from the instant the writers are
+/// told to the receipt. What it takes is the kernel's work for that many small TCP messages on
+/// this machine (on loopback the sender's `write` also runs the receiving side's TCP), with
+/// the clients sharing the cores; what the server's figures add to it is the server's.
+mod floor {
+    use super::{
+        Audience, ClientLog, Counters, Pct, Settings, percentiles, proc_cpu_secs, signed_ms,
+    };
+    use anyhow::{Context as _, Result, bail};
+    use futures_util::{SinkExt, StreamExt};
+    use std::io::Write;
+    use std::sync::Arc;
+    use std::sync::atomic::Ordering;
+    use std::time::{Duration, Instant};
+    use tokio::net::TcpStream;
+    use tokio::sync::watch;
+    use tokio_tungstenite::tungstenite::Message;
+    use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
+    use tokio_tungstenite::tungstenite::http::HeaderValue;
+
+    /// The figures of a floor run.
+    pub struct FloorResult {
+        pub n: usize,
+        pub connected: usize,
+        pub writers: usize,
+        pub events: usize,
+        pub delivered: u64,
+        pub expected: u64,
+        pub missing: u64,
+        pub duplicates: u64,
+        pub closed_early: usize,
+        pub write_failures: usize,
+        pub delay: Pct,
+        pub last_subscriber: Pct,
+        /// Wall time of one writer's pass over its sockets, ms.
+        pub pass: Pct,
+        pub writers_cpu_secs: f64,
+        pub bench_cpu_secs: f64,
+        pub wall_secs: f64,
+    }
+
+    impl FloorResult {
+        pub fn print(&self) {
+            println!(
+                "FLOOR ({} writer threads, {} sockets, {} events): deliveries {} of {}; missing \
+                 {}, duplicate {}, subscribers ended early {}, failed writes {}",
+                self.writers,
+                self.connected,
+                self.events,
+                self.delivered,
+                self.expected,
+                self.missing,
+                self.duplicates,
+                self.closed_early,
+                self.write_failures
+            );
+            println!(
+                "  writers told → receipt: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms; the last \
+                 subscriber p50 {:.1} ms, max {:.1} ms; one writer's pass p50 {:.1} ms, max \
+                 {:.1} ms",
+                self.delay.p50,
+                self.delay.p99,
+                self.delay.max,
+                self.last_subscriber.p50,
+                self.last_subscriber.max,
+                self.pass.p50,
+                self.pass.max
+            );
+            println!(
+                "  CPU over {:.1} s: writers {:.1} s ({:.0}% of one core), bench process with \
+                 them {:.1} s ({:.0}%)",
+                self.wall_secs,
+                self.writers_cpu_secs,
+                100.0 * self.writers_cpu_secs / self.wall_secs.max(1e-9),
+                self.bench_cpu_secs,
+                100.0 * self.bench_cpu_secs / self.wall_secs.max(1e-9)
+            );
+        }
+    }
+
+    /// The `next` frame of event `id`, unmasked as a server sends it, of the server's shape.
+    fn frame(id: usize) -> Vec<u8> {
+        let payload = format!(
+            r#"{{"type":"next","id":"1","payload":{{"data":{{"cartableEvents":{{"id":"{id}","kind":"EDIT","occurredAt":"2026-12-07T23:30:00.123456Z"}}}}}}}}"#
+        );
+        let mut frame = vec![0x81];
+        match payload.len() {
+            l @ 0..=125 => frame.push(l as u8),
+            l => {
+                frame.push(126);
+                frame.extend_from_slice(&(l as u16).to_be_bytes());
+            }
+        }
+        frame.extend_from_slice(payload.as_bytes());
+        frame
+    }
+
+    /// The handshake's answer names the subprotocol the clients ask for.
+    #[allow(clippy::result_large_err)] // the signature of tungstenite's `Callback`
+    fn protocol(_: &Request, mut response: Response) -> Result<Response, ErrorResponse> {
+        response.headers_mut().insert(
+            "sec-websocket-protocol",
+            HeaderValue::from_static("graphql-transport-ws"),
+        );
+        Ok(response)
+    }
+
+    /// The stand-in's side of one subscriber: the handshake, then the bare socket.
+    async fn handshake(tcp: TcpStream) -> Result<std::net::TcpStream> {
+        let mut ws = tokio_tungstenite::accept_hdr_async(tcp, protocol).await?;
+        for (wanted, answer) in [("connection_init", true), ("subscribe", false)] {
+            loop {
+                match ws.next().await {
+                    Some(Ok(Message::Text(t))) if t.contains(wanted) => break,
+                    Some(Ok(_)) => {}
+                    other => bail!("no {wanted}: {other:?}"),
+                }
+            }
+            if answer {
+                ws.send(Message::Text(r#"{"type":"connection_ack"}"#.into()))
+                    .await?;
+            }
+        }
+        // Nothing is left in tungstenite's buffer: the client sends nothing after `subscribe`
+        // but its pings, which the floor never reads.
+        let socket = ws.into_inner().into_std()?;
+        socket.set_nonblocking(false)?;
+        Ok(socket)
+    }
+
+    /// What a writer did: the wall time of each pass (ms), its CPU time, its failed writes,
+    /// and its sockets (kept open until the clients are stopped).
+    type Written = (Vec<f64>, f64, usize, Vec<std::net::TcpStream>);
+
+    /// One writer: writes each frame it is given to each of its sockets.
+    fn writer(
+        mut sockets: Vec<std::net::TcpStream>,
+        frames: std::sync::mpsc::Receiver<Arc<Vec<u8>>>,
+    ) -> Written {
+        let cpu = proc_cpu_secs("/proc/thread-self/stat");
+        let (mut passes, mut failed) = (Vec::new(), 0);
+        while let Ok(frame) = frames.recv() {
+            let t = Instant::now();
+            // Frames that came during the last pass go out together, one write per socket
+            // (as the server does for a subscriber behind).
+            let mut bytes = std::borrow::Cow::Borrowed(frame.as_slice());
+            while let Ok(more) = frames.try_recv() {
+                bytes.to_mut().extend_from_slice(&more);
+            }
+            for s in &mut sockets {
+                failed += usize::from(s.write_all(&bytes).is_err());
+            }
+            passes.push(t.elapsed().as_secs_f64() * 1000.0);
+        }
+        let cpu = proc_cpu_secs("/proc/thread-self/stat") - cpu;
+        (passes, cpu, failed, sockets)
+    }
+
+    /// Connects `n` clients to the stand-in and sends them the run's events.
+    pub async fn run(settings: &Settings, n: usize) -> Result<FloorResult> {
+        // A backlog as deep as the server's: the clients connect 200 at a time.
+        let socket = tokio::net::TcpSocket::new_v4()?;
+        socket.bind("127.0.0.1:0".parse()?)?;
+        let listener = socket.listen(4096)?;
+        let addr = listener.local_addr()?.to_string();
+        let (tx, mut subscribed) = tokio::sync::mpsc::unbounded_channel();
+        let acceptor = tokio::spawn(async move {
+            while let Ok((tcp, _)) = listener.accept().await {
+                let tx = tx.clone();
+                tokio::spawn(async move {
+                    let _ = tx.send(handshake(tcp).await);
+                });
+            }
+        });
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let counters = Arc::new(Counters::default());
+        let token = ["not checked by the stand-in".to_string()];
+        let audience = Audience {
+            addr: &addr,
+            admins: n,
+            admin_tokens: &token,
+            bystander_token: None,
+            settings,
+            stop: stop_rx,
+            counters: counters.clone(),
+        };
+        let (subscribers, failures) = audience.connect(0..n, n).await;
+        drop(audience);
+        if let Some(f) = failures.first() {
+            println!("  floor: {} connections failed, e.g. {f}", failures.len());
+        }
+        let mut sockets = Vec::with_capacity(subscribers.len());
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+        while sockets.len() < subscribers.len() {
+            match tokio::time::timeout_at(deadline, subscribed.recv()).await {
+                Ok(Some(Ok(socket))) => sockets.push(socket),
+                Ok(Some(Err(e))) => println!("  floor: a handshake failed: {e:#}"),
+                _ => bail!(
+                    "the floor's stand-in has {} subscriptions of {}",
+                    sockets.len(),
+                    subscribers.len()
+                ),
+            }
+        }
+        acceptor.abort();
+        tokio::time::sleep(Duration::from_secs(1)).await;
+
+        let connected = sockets.len();
+        let writers = settings.floor_writers.clamp(1, connected.max(1));
+        let share = connected.div_ceil(writers);
+        let mut sockets = sockets.into_iter();
+        let mut inboxes = Vec::with_capacity(writers);
+        let mut threads = Vec::with_capacity(writers);
+        for i in 0..writers {
+            let mine: Vec<_> = sockets.by_ref().take(share).collect();
+            let (tx, rx) = std::sync::mpsc::channel();
+            threads.push(
+                std::thread::Builder::new()
+                    .name(format!("floor-writer-{i}"))
+                    .spawn(move || writer(mine, rx))
+                    .context("starting a floor writer")?,
+            );
+            inboxes.push(tx);
+        }
+
+        let (m, rate) = (settings.events(), settings.rate);
+        let cpu0 = proc_cpu_secs("/proc/self/stat");
+        let start = Instant::now();
+        // The events, open loop at the run's rate, from a thread (as the producers).
+        let told = tokio::task::spawn_blocking(move || {
+            let mut told = Vec::with_capacity(m);
+            let t0 = Instant::now();
+            for k in 0..m {
+                let at = t0 + Duration::from_secs_f64(k as f64 / rate);
+                if let Some(wait) = at.checked_duration_since(Instant::now()) {
+                    std::thread::sleep(wait);
+                }
+                let frame = Arc::new(frame(k + 1));
+                told.push(Instant::now());
+                for inbox in &inboxes {
+                    let _ = inbox.send(frame.clone());
+                }
+            }
+            told
+        })
+        .await?;
+        let mut passes = Vec::new();
+        let (mut writers_cpu_secs, mut write_failures) = (0.0, 0);
+        let mut open = Vec::with_capacity(connected);
+        for t in threads {
+            let (p, cpu, failed, sockets) = t
+                .join()
+                .map_err(|_| anyhow::anyhow!("a floor writer panicked"))?;
+            passes.extend(p);
+            writers_cpu_secs += cpu;
+            write_failures += failed;
+            open.extend(sockets);
+        }
+        // Drain: until every client has every event, or no progress for a while.
+        let expected = (connected * m) as u64;
+        let mut seen = 0;
+        let mut progress_at = Instant::now();
+        while counters.delivered.load(Ordering::Relaxed) < expected {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            let now_seen = counters.delivered.load(Ordering::Relaxed);
+            if now_seen > seen {
+                (seen, progress_at) = (now_seen, Instant::now());
+            } else if progress_at.elapsed() > Duration::from_secs(settings.drain_stall_secs) {
+                println!("  floor: no delivery for {} s", settings.drain_stall_secs);
+                break;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let wall_secs = start.elapsed().as_secs_f64();
+        let bench_cpu_secs = proc_cpu_secs("/proc/self/stat") - cpu0;
+
+        let _ = stop_tx.send(true);
+        let mut delays = Vec::with_capacity(expected as usize);
+        let mut last: Vec<Option<Instant>> = vec![None; m];
+        let (mut delivered, mut missing, mut duplicates, mut closed_early) = (0, 0, 0, 0);
+        for s in subscribers {
+            let log = s.task.await.unwrap_or_else(|e| ClientLog {
+                ended: Some(format!("read task failed: {e}")),
+                ..ClientLog::default()
+            });
+            closed_early += usize::from(log.ended.is_some() || log.completed || log.errors > 0);
+            let mut counts = vec![0u32; m];
+            for &(id, at) in &log.events {
+                delivered += 1;
+                let Some(k) = usize::try_from(id).ok().and_then(|id| id.checked_sub(1)) else {
+                    continue;
+                };
+                let Some(count) = counts.get_mut(k) else {
+                    continue;
+                };
+                *count += 1;
+                if *count > 1 {
+                    duplicates += 1;
+                    continue;
+                }
+                delays.push(signed_ms(at, told[k]));
+                last[k] = Some(last[k].map_or(at, |l| l.max(at)));
+            }
+            missing += counts.iter().filter(|c| **c == 0).count() as u64;
+        }
+        drop(open);
+        let last_subscriber = percentiles(
+            last.iter()
+                .zip(&told)
+                .filter_map(|(l, t)| Some(signed_ms((*l)?, *t)))
+                .collect(),
+        );
+        Ok(FloorResult {
+            n,
+            connected,
+            writers,
+            events: m,
+            delivered,
+            expected,
+            missing,
+            duplicates,
+            closed_early,
+            write_failures,
+            delay: percentiles(delays),
+            last_subscriber,
+            pass: percentiles(passes),
+            writers_cpu_secs,
+            bench_cpu_secs,
+            wall_secs,
+        })
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
