@@ -735,8 +735,9 @@ def cmd_table(a):
     print(f"Medians of {a.rounds} interleaved rounds, {a.seconds} s each ({a.side_seconds} s for "
           "{ __typename } and 1 client; each column its own median).")
     print()
-    print("| what serves 'the officer's cartable' | req/s | p50 ms | p99 ms | SQL statements / request |")
-    print("|---|---:|---:|---:|---:|")
+    print("| what serves 'the officer's cartable' | req/s | p50 ms | p99 ms | SQL statements / request "
+          "| CPU µs / request: server, PostgreSQL, machine | the machine's rate at that cost |")
+    print("|---|---:|---:|---:|---:|---|---:|")
     medians = {}
     errors = []
     for clients in sorted({c for _, c in by}, reverse=True):
@@ -755,7 +756,15 @@ def cmd_table(a):
                 errors.append(f"{label}, {clients} clients: {n_err} errors")
             who = f"{label}, {clients} client{'s' if clients != 1 else ''}"
             st_s = "" if st is None else f"{st:.2f}"
-            print(f"| {who} | {rps:,.0f} | {p50:.2f} | {p99:.2f} | {st_s} |")
+            cpu = [r["cpu_us"] for r in rs if r.get("cpu_us")]
+            cpu_s = bound_s = ""
+            if cpu:
+                med = {k: statistics.median(u[k] for u in cpu) for k in ("server", "postgres", "machine")}
+                server = "–" if key.startswith("pgbench") else f"{med['server']:.0f}"
+                cpu_s = f"{server}, {med['postgres']:.0f}, {med['machine']:.0f}"
+                cores = rs[0].get("cores") or os.cpu_count()
+                bound_s = f"{cores * 1e6 / max(med['machine'], 1e-9):,.0f}"
+            print(f"| {who} | {rps:,.0f} | {p50:.2f} | {p99:.2f} | {st_s} | {cpu_s} | {bound_s} |")
     print()
     if errors:
         print("ERRORS (non-2xx, socket errors, GraphQL errors, failed transactions):")
@@ -769,6 +778,9 @@ def cmd_table(a):
     single = medians.get(("pgbench_single", c))
     r1 = f"{ours / pg:.2f}" if ours and pg else "n/a"
     r2 = f"{ours / single:.2f}" if ours and single else "n/a"
+    print("CPU per request: medians over the rounds; 'machine' is the busy time of every core "
+          "(load generator and kernel included), and the machine's rate at that cost is cores × 1 s "
+          "divided by it: what the machine could serve if it did nothing else.")
     print(f"ratio ours/postgraphile={r1} ours/pgbench_single={r2}")
 
 
@@ -776,6 +788,14 @@ def cmd_record(a):
     r = json.loads(a.res)
     if a.q0 is not None and a.q1 is not None:
         r["statements"] = (int(float(a.q1)) - int(float(a.q0))) / max(1, r["requests"])
+    if a.cpu0 and a.cpu1:
+        # Clock ticks over the whole run, so per request over every request of the run
+        # (pgbench's included the ones of the seconds its figures skip).
+        tick = os.sysconf("SC_CLK_TCK")
+        n = max(1, r.get("all_requests", r["requests"]))
+        d = [(float(y) - float(x)) / tick for x, y in zip(a.cpu0.split(), a.cpu1.split())]
+        r["cpu_us"] = {k: v * 1e6 / n for k, v in zip(("server", "postgres", "machine"), d)}
+        r["cores"] = a.cores
     r.update(round=a.round, what=a.what, clients=a.clients)
     with open(a.results, "a") as f:
         f.write(json.dumps(r) + "\n")
@@ -786,6 +806,9 @@ def cmd_record(a):
     )
     if st is not None:
         line += f"  statements/request {st:.2f}"
+    if r.get("cpu_us"):
+        u = r["cpu_us"]
+        line += f"  CPU µs/request: server {u['server']:.0f}, PostgreSQL {u['postgres']:.0f}, machine {u['machine']:.0f}"
     if r.get("first_error"):
         line += f"  FIRST ERROR: {r['first_error']}"
     print(line)
@@ -882,6 +905,9 @@ def main():
     s.add_argument("--clients", type=int, required=True)
     s.add_argument("--q0")
     s.add_argument("--q1")
+    s.add_argument("--cpu0", help="clock ticks before the run: server PostgreSQL machine")
+    s.add_argument("--cpu1", help="the same after the run")
+    s.add_argument("--cores", type=int, default=os.cpu_count())
     s.set_defaults(f=cmd_record)
 
     s = sub.add_parser("statements")
