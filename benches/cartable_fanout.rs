@@ -218,6 +218,9 @@ fn raise_open_file_limit(settings: &Settings) -> Result<Option<i32>> {
 // ---------------------------------------------------------------------------------------------
 
 fn main() -> Result<()> {
+    if std::env::var_os(floor::STANDIN).is_some() {
+        return floor::standin();
+    }
     let settings = Settings::from_env()?;
     if let Some(code) = raise_open_file_limit(&settings)? {
         std::process::exit(code);
@@ -228,8 +231,9 @@ fn main() -> Result<()> {
         if n as u64 + FD_MARGIN > soft {
             println!(
                 "SKIPPING N = {n}: the open-file limit is {soft}, and this run needs about {} \
-                 descriptors in this process and as many in the server. Run `ulimit -n 65535` \
-                 in this shell first (as root, or raise the hard limit), then run again.",
+                 descriptors in this process and as many in the server (or the floor's \
+                 stand-in). Run `ulimit -n 65535` in this shell first (as root, or raise the \
+                 hard limit), then run again.",
                 n as u64 + FD_MARGIN
             );
         } else {
@@ -365,7 +369,7 @@ async fn run_all(
         floors[0].writers
     );
     println!(
-        "| subscribers | delay p50 | delay p99 | delay max | told → last subscriber p50 / max | writer's pass p50 / max | writers + bench CPU | missing / dup / ended early, failed writes |"
+        "| subscribers | delay p50 | delay p99 | delay max | told → last subscriber p50 / max | writer's pass p50 / max | writers + clients CPU | missing / dup / ended early, failed writes |"
     );
     println!("|---:|---:|---:|---:|---|---|---|---|");
     for f in &floors {
@@ -380,7 +384,7 @@ async fn run_all(
             f.pass.p50,
             f.pass.max,
             100.0 * f.writers_cpu_secs / f.wall_secs.max(1e-9),
-            100.0 * (f.bench_cpu_secs - f.writers_cpu_secs) / f.wall_secs.max(1e-9),
+            100.0 * f.bench_cpu_secs / f.wall_secs.max(1e-9),
             f.missing,
             f.duplicates,
             f.closed_early,
@@ -1595,13 +1599,13 @@ async fn drive(
 
 /// The machine's own floor for the fan-out, measured just before each server run with the
 /// same clients (the ratio of the server's delays to it is the figure to compare across
-/// machines). A stand-in in this process accepts the same WebSocket handshake
+/// machines). A stand-in, a process of its own as the server is, accepts the same WebSocket handshake
 /// (`connection_init` → `connection_ack`, then `subscribe`) and keeps only the sockets; at each
 /// event, `BENCH_FLOOR_WRITERS` threads (default: one per core, as many as the server's
 /// workers) write one pre-built `next` frame of the server's shape to every socket, one
 /// blocking `write(2)` each, and nothing else: no database, no hub, no render, no task per
-/// socket, Nagle left on as in the server. The delay runs from the instant the writers are
-/// told to the receipt. What it takes is the kernel's work for that many small TCP messages on
+/// socket, Nagle left on as in the server. The delay runs from the instant the benchmark tells
+/// the stand-in (a line on its stdin) to the receipt. What it takes is the kernel's work for that many small TCP messages on
 /// this machine (on loopback the sender's `write` also runs the receiving side's TCP), with
 /// the clients sharing the cores; what the server's figures add to it is the server's.
 mod floor {
@@ -1669,8 +1673,8 @@ mod floor {
                 self.pass.max
             );
             println!(
-                "  CPU over {:.1} s: writers {:.1} s ({:.0}% of one core), bench process with \
-                 them {:.1} s ({:.0}%)",
+                "  CPU over {:.1} s: the stand-in's writers {:.1} s ({:.0}% of one core), the \
+                 bench process (the clients) {:.1} s ({:.0}%)",
                 self.wall_secs,
                 self.writers_cpu_secs,
                 100.0 * self.writers_cpu_secs / self.wall_secs.max(1e-9),
@@ -1758,22 +1762,175 @@ mod floor {
         (passes, cpu, failed, sockets)
     }
 
-    /// Connects `n` clients to the stand-in and sends them the run's events.
-    pub async fn run(settings: &Settings, n: usize) -> Result<FloorResult> {
-        // A backlog as deep as the server's: the clients connect 200 at a time.
-        let socket = tokio::net::TcpSocket::new_v4()?;
-        socket.bind("127.0.0.1:0".parse()?)?;
-        let listener = socket.listen(4096)?;
-        let addr = listener.local_addr()?.to_string();
-        let (tx, mut subscribed) = tokio::sync::mpsc::unbounded_channel();
-        let acceptor = tokio::spawn(async move {
-            while let Ok((tcp, _)) = listener.accept().await {
-                let tx = tx.clone();
-                tokio::spawn(async move {
-                    let _ = tx.send(handshake(tcp).await);
-                });
+    /// Set in the environment of the stand-in's process.
+    pub const STANDIN: &str = "OFFICER_REGISTRY_FANOUT_STANDIN";
+
+    /// The stand-in, a process of its own (this benchmark run again with [`STANDIN`] set), so
+    /// that its ends of the connections take neither this process's descriptors nor its
+    /// runtime. It speaks lines on stdin and stdout: it says `port P`; told `sockets N`, it
+    /// waits for N subscribed sockets and says `ready M`; told `e K`, its writers send event
+    /// K; told `end`, it says `done <writers' CPU s> <failed writes> <pass ms>…`; it keeps the
+    /// sockets open until stdin closes.
+    pub fn standin() -> Result<()> {
+        let writers: usize = std::env::var("FANOUT_STANDIN_WRITERS")?.parse()?;
+        let runtime = tokio::runtime::Runtime::new()?;
+        let (addr, mut subscribed) = runtime.block_on(async {
+            // A backlog as deep as the server's: the clients connect 200 at a time.
+            let socket = tokio::net::TcpSocket::new_v4()?;
+            socket.bind("127.0.0.1:0".parse()?)?;
+            let listener = socket.listen(4096)?;
+            let addr = listener.local_addr()?;
+            let (tx, subscribed) = tokio::sync::mpsc::unbounded_channel();
+            tokio::spawn(async move {
+                loop {
+                    match listener.accept().await {
+                        Ok((tcp, _)) => {
+                            let tx = tx.clone();
+                            tokio::spawn(async move {
+                                let _ = tx.send(handshake(tcp).await);
+                            });
+                        }
+                        // Out of descriptors, say: the client retries, the listener stays.
+                        Err(e) => {
+                            let _ = tx.send(Err(anyhow::Error::new(e).context("accepting")));
+                            tokio::time::sleep(Duration::from_millis(50)).await;
+                        }
+                    }
+                }
+            });
+            anyhow::Ok((addr, subscribed))
+        })?;
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "port {}", addr.port())?;
+        out.flush()?;
+        let mut lines = std::io::stdin().lines();
+        let mut next = || -> Result<String> {
+            lines
+                .next()
+                .ok_or_else(|| anyhow::anyhow!("the benchmark closed the stand-in's input"))?
+                .map_err(Into::into)
+        };
+        let wanted: usize = next()?
+            .strip_prefix("sockets ")
+            .ok_or_else(|| anyhow::anyhow!("expected `sockets N`"))?
+            .parse()?;
+        let sockets = runtime.block_on(async {
+            let mut sockets = Vec::with_capacity(wanted);
+            let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+            while sockets.len() < wanted {
+                match tokio::time::timeout_at(deadline, subscribed.recv()).await {
+                    Ok(Some(Ok(socket))) => sockets.push(socket),
+                    Ok(Some(Err(e))) => eprintln!("  floor: a handshake failed: {e:#}"),
+                    _ => break,
+                }
             }
+            sockets
         });
+        writeln!(out, "ready {}", sockets.len())?;
+        out.flush()?;
+
+        let writers = writers.clamp(1, sockets.len().max(1));
+        let share = sockets.len().div_ceil(writers);
+        let mut sockets = sockets.into_iter();
+        let mut inboxes = Vec::with_capacity(writers);
+        let mut threads = Vec::with_capacity(writers);
+        for i in 0..writers {
+            let mine: Vec<_> = sockets.by_ref().take(share).collect();
+            let (tx, rx) = std::sync::mpsc::channel();
+            threads.push(
+                std::thread::Builder::new()
+                    .name(format!("floor-writer-{i}"))
+                    .spawn(move || writer(mine, rx))
+                    .context("starting a floor writer")?,
+            );
+            inboxes.push(tx);
+        }
+        loop {
+            let line = next()?;
+            if line == "end" {
+                break;
+            }
+            let k: usize = line
+                .strip_prefix("e ")
+                .ok_or_else(|| anyhow::anyhow!("expected `e K` or `end`"))?
+                .parse()?;
+            let frame = Arc::new(frame(k));
+            for inbox in &inboxes {
+                let _ = inbox.send(frame.clone());
+            }
+        }
+        drop(inboxes);
+        let (mut passes, mut cpu, mut failed, mut open) = (Vec::new(), 0.0, 0, Vec::new());
+        for t in threads {
+            let (p, c, f, s) = t
+                .join()
+                .map_err(|_| anyhow::anyhow!("a floor writer panicked"))?;
+            passes.extend(p);
+            cpu += c;
+            failed += f;
+            open.extend(s);
+        }
+        let passes: Vec<String> = passes.iter().map(|p| format!("{p:.3}")).collect();
+        writeln!(out, "done {cpu:.2} {failed} {}", passes.join(" "))?;
+        out.flush()?;
+        // The sockets stay open until the benchmark has stopped its clients.
+        while next().is_ok() {}
+        drop(open);
+        Ok(())
+    }
+
+    /// The stand-in's process, killed when dropped; its lines.
+    struct Standin {
+        child: std::process::Child,
+        input: std::process::ChildStdin,
+        output: std::io::Lines<std::io::BufReader<std::process::ChildStdout>>,
+    }
+
+    impl Standin {
+        fn start(writers: usize) -> Result<Self> {
+            let mut child = std::process::Command::new(std::env::current_exe()?)
+                .env(STANDIN, "1")
+                .env("FANOUT_STANDIN_WRITERS", writers.to_string())
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::piped())
+                .spawn()
+                .context("starting the floor's stand-in")?;
+            let input = child.stdin.take().context("the stand-in's stdin")?;
+            let output = child.stdout.take().context("the stand-in's stdout")?;
+            Ok(Self {
+                child,
+                input,
+                output: std::io::BufRead::lines(std::io::BufReader::new(output)),
+            })
+        }
+
+        fn say(&mut self, line: &str) -> Result<()> {
+            writeln!(self.input, "{line}")?;
+            self.input.flush()?;
+            Ok(())
+        }
+
+        /// The stand-in's next line, without its `prefix`.
+        fn hear(&mut self, prefix: &str) -> Result<String> {
+            let line = tokio::task::block_in_place(|| self.output.next())
+                .ok_or_else(|| anyhow::anyhow!("the stand-in ended"))??;
+            line.strip_prefix(prefix)
+                .map(str::to_string)
+                .ok_or_else(|| anyhow::anyhow!("the stand-in said `{line}`, not `{prefix}…`"))
+        }
+    }
+
+    impl Drop for Standin {
+        fn drop(&mut self) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+
+    /// Connects `n` clients to the stand-in and has it send them the run's events.
+    pub async fn run(settings: &Settings, n: usize) -> Result<FloorResult> {
+        let mut standin = Standin::start(settings.floor_writers)?;
+        let addr = format!("127.0.0.1:{}", standin.hear("port ")?);
         let (stop_tx, stop_rx) = watch::channel(false);
         let counters = Arc::new(Counters::default());
         let token = ["not checked by the stand-in".to_string()];
@@ -1791,45 +1948,22 @@ mod floor {
         if let Some(f) = failures.first() {
             println!("  floor: {} connections failed, e.g. {f}", failures.len());
         }
-        let mut sockets = Vec::with_capacity(subscribers.len());
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-        while sockets.len() < subscribers.len() {
-            match tokio::time::timeout_at(deadline, subscribed.recv()).await {
-                Ok(Some(Ok(socket))) => sockets.push(socket),
-                Ok(Some(Err(e))) => println!("  floor: a handshake failed: {e:#}"),
-                _ => bail!(
-                    "the floor's stand-in has {} subscriptions of {}",
-                    sockets.len(),
-                    subscribers.len()
-                ),
-            }
+        standin.say(&format!("sockets {}", subscribers.len()))?;
+        let connected: usize = standin.hear("ready ")?.parse()?;
+        if connected < subscribers.len() {
+            bail!(
+                "the floor's stand-in has {connected} subscriptions of {}",
+                subscribers.len()
+            );
         }
-        acceptor.abort();
         tokio::time::sleep(Duration::from_secs(1)).await;
 
-        let connected = sockets.len();
-        let writers = settings.floor_writers.clamp(1, connected.max(1));
-        let share = connected.div_ceil(writers);
-        let mut sockets = sockets.into_iter();
-        let mut inboxes = Vec::with_capacity(writers);
-        let mut threads = Vec::with_capacity(writers);
-        for i in 0..writers {
-            let mine: Vec<_> = sockets.by_ref().take(share).collect();
-            let (tx, rx) = std::sync::mpsc::channel();
-            threads.push(
-                std::thread::Builder::new()
-                    .name(format!("floor-writer-{i}"))
-                    .spawn(move || writer(mine, rx))
-                    .context("starting a floor writer")?,
-            );
-            inboxes.push(tx);
-        }
-
         let (m, rate) = (settings.events(), settings.rate);
+        let writers = settings.floor_writers.clamp(1, connected.max(1));
         let cpu0 = proc_cpu_secs("/proc/self/stat");
         let start = Instant::now();
         // The events, open loop at the run's rate, from a thread (as the producers).
-        let told = tokio::task::spawn_blocking(move || {
+        let (told, mut standin) = tokio::task::spawn_blocking(move || {
             let mut told = Vec::with_capacity(m);
             let t0 = Instant::now();
             for k in 0..m {
@@ -1837,27 +1971,18 @@ mod floor {
                 if let Some(wait) = at.checked_duration_since(Instant::now()) {
                     std::thread::sleep(wait);
                 }
-                let frame = Arc::new(frame(k + 1));
                 told.push(Instant::now());
-                for inbox in &inboxes {
-                    let _ = inbox.send(frame.clone());
-                }
+                standin.say(&format!("e {}", k + 1))?;
             }
-            told
+            standin.say("end")?;
+            anyhow::Ok((told, standin))
         })
-        .await?;
-        let mut passes = Vec::new();
-        let (mut writers_cpu_secs, mut write_failures) = (0.0, 0);
-        let mut open = Vec::with_capacity(connected);
-        for t in threads {
-            let (p, cpu, failed, sockets) = t
-                .join()
-                .map_err(|_| anyhow::anyhow!("a floor writer panicked"))?;
-            passes.extend(p);
-            writers_cpu_secs += cpu;
-            write_failures += failed;
-            open.extend(sockets);
-        }
+        .await??;
+        let done = standin.hear("done ")?;
+        let mut fields = done.split_whitespace();
+        let writers_cpu_secs: f64 = fields.next().unwrap_or("0").parse()?;
+        let write_failures: usize = fields.next().unwrap_or("0").parse()?;
+        let passes = fields.map(str::parse).collect::<Result<Vec<f64>, _>>()?;
         // Drain: until every client has every event, or no progress for a while.
         let expected = (connected * m) as u64;
         let mut seen = 0;
@@ -1905,7 +2030,7 @@ mod floor {
             }
             missing += counts.iter().filter(|c| **c == 0).count() as u64;
         }
-        drop(open);
+        drop(standin);
         let last_subscriber = percentiles(
             last.iter()
                 .zip(&told)
